@@ -1,0 +1,117 @@
+"""The `quizbot` command: the one place that wires concrete parts together."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import random
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from bot.config import Settings
+from bot.core.bank import QuestionBank
+from bot.core.errors import PackError
+from bot.core.packs import check_packs, load_bank
+from bot.core.questions import Pack
+from bot.logs import configure_logging
+
+log = logging.getLogger(__name__)
+
+SCHEMA_ID = "https://quizbot.example/questions.schema.json"
+
+
+def pack_schema() -> dict[str, object]:
+    """The JSON Schema of the pack format, as committed in data/questions.schema.json."""
+    schema = Pack.model_json_schema()
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="quizbot",
+        description="Python interview practice quiz for Discord, Slack and the terminal.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def with_db(sub: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        sub.add_argument("--db", type=Path, help="SQLite database file (overrides QUIZBOT_DB)")
+        return sub
+
+    run = with_db(commands.add_parser("run", help="run the Discord bot"))
+    run.add_argument("--sync", action="store_true", help="sync slash commands before serving")
+    with_db(commands.add_parser("sync", help="sync Discord slash commands, then exit"))
+    console = with_db(commands.add_parser("console", help="play in the terminal"))
+    console.add_argument("--guild", default="console", help="the guild id the console plays in")
+    validate = commands.add_parser("validate", help="check question packs")
+    validate.add_argument("paths", nargs="*", type=Path, help="pack files or folders")
+    commands.add_parser("schema", help="print the JSON Schema of the pack format")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `quizbot` console script."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            field = ".".join(str(part) for part in error["loc"])
+            print(f"quizbot: setting {field}: {error['msg']}", file=sys.stderr)
+        return 2
+    if getattr(args, "db", None) is not None:
+        settings = settings.model_copy(update={"db": args.db})
+    configure_logging(settings.log_level, settings.log_format)
+
+    if args.command == "validate":
+        return _validate(args.paths or settings.packs)
+    if args.command == "schema":
+        print(json.dumps(pack_schema(), indent=2))
+        return 0
+    try:
+        bank = load_bank(settings.packs)
+    except PackError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print("quizbot: refusing to start with invalid question packs", file=sys.stderr)
+        return 1
+    if args.command == "console":
+        from bot.adapters.console.repl import run_console
+
+        return asyncio.run(run_console(bank, settings.db, guild_id=args.guild, rng=random.Random()))
+    return _run_discord(args.command, settings, bank)
+
+
+def _run_discord(command: str, settings: Settings, bank: QuestionBank) -> int:
+    print(
+        "quizbot: the Discord adapter is not built yet. Try the quiz in your terminal "
+        "with `quizbot console`.",
+        file=sys.stderr,
+    )
+    return 2
+
+
+def _validate(paths: Sequence[Path]) -> int:
+    questions, problems = check_packs(paths)
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problem(s) found", file=sys.stderr)
+        return 1
+    bank = QuestionBank(questions)
+    print(f"{len(bank)} questions in {len(paths)} pack(s)")
+    print("by difficulty:")
+    for level, count in bank.counts_by_difficulty().items():
+        print(f"  {level.value:<8} {count:>4}")
+    print("by topic:")
+    for topic, count in bank.counts_by_topic().items():
+        print(f"  {topic:<24} {count:>4}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

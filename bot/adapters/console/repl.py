@@ -1,0 +1,286 @@
+"""`quizbot console`: the quiz in a terminal, one command per line, on the same engine."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import shlex
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TextIO
+
+from bot.adapters.console import render
+from bot.core.admin import GuildAdmin
+from bot.core.bank import QuestionBank
+from bot.core.errors import QuizError
+from bot.core.model import Member, Period, PostKind, PostView, RankBy, RevealView
+from bot.core.parsing import parse_difficulty
+from bot.core.ports import Clock, SystemClock
+from bot.core.questions import CHOICE_LETTERS, Difficulty
+from bot.core.service import QuizService
+from bot.storage.sqlite import SqliteStore
+
+CHANNEL = "console"
+
+HELP = """\
+Commands:
+  /quiz [LEVEL] [TOPIC] [private]   draw a question (levels: entry junior mid senior expert)
+  A, B, C ...                       answer the newest open question by letter
+  /answer TEXT                      answer an open (free-text) question
+  /got, /missed                     grade yourself after an open question is revealed
+  /daily                            post today's question of the day now
+  /reveal                           reveal every open question now
+  /leaderboard [week|month|all] [points|streak]
+  /stats [NAME]                     your stats, or someone else's
+  /as NAME                          play as another member
+  /topics                           list the topics
+  /admin setup CHANNEL HH:MM ZONE | reveal daily:8h draw:60s | difficulty LEVEL|mixed|ramp
+         days mon-fri|every|LIST | pause | resume | status
+  /help, /quit"""
+
+
+class ConsolePublisher:
+    """Publishes by printing: the terminal is the channel."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+
+    async def publish(self, view: PostView, ping_role: str | None) -> str:
+        """Print a new post; its message id is the post id."""
+        print(render.post(view), file=self._out)
+        return str(view.post.post_id)
+
+    async def show_reveal(self, view: RevealView) -> None:
+        """Print the revealed post."""
+        print(render.reveal(view), file=self._out)
+
+
+class Console:
+    """Turns one line of input into a call on the engine and prints the result."""
+
+    def __init__(self, service: QuizService, guild_id: str, out: TextIO) -> None:
+        self.service = service
+        self.admin = GuildAdmin(service)
+        self.guild_id = guild_id
+        self.member = Member("console:you", "you")
+        self._out = out
+        self._last_post: int | None = None
+        self._commands: dict[str, Callable[[list[str]], Awaitable[None]]] = {
+            "quiz": self._quiz,
+            "answer": self._answer_text,
+            "got": lambda args: self._grade(True),
+            "missed": lambda args: self._grade(False),
+            "daily": self._daily,
+            "reveal": self._reveal_all,
+            "leaderboard": self._leaderboard,
+            "stats": self._stats,
+            "as": self._switch,
+            "topics": self._topics,
+            "admin": self._admin,
+            "help": self._help,
+        }
+
+    def say(self, text: str) -> None:
+        """Print one reply."""
+        print(text, file=self._out)
+
+    async def handle(self, line: str) -> bool:
+        """Run one command; False when the user asked to quit."""
+        line = line.strip()
+        if not line or line.startswith("#"):
+            return True
+        if line in ("/quit", "/exit"):
+            return False
+        await self.reveal_due()
+        try:
+            words = shlex.split(line)
+        except ValueError as exc:
+            self.say(f"Could not read that line: {exc}.")
+            return True
+        try:
+            if len(words) == 1 and len(words[0]) == 1 and words[0].upper() in CHOICE_LETTERS:
+                await self._answer_letter(words[0].upper())
+            elif words[0].startswith("/") and words[0][1:] in self._commands:
+                await self._commands[words[0][1:]](words[1:])
+            else:
+                self.say(f"Unknown command '{words[0]}': type /help for the list.")
+        except QuizError as exc:
+            self.say(str(exc))
+        return True
+
+    async def reveal_due(self) -> None:
+        """Reveal every post whose time has come (the console has no scheduler)."""
+        now = self.service.clock.now()
+        for post in await self.service.due_reveals():
+            if post.reveal_at <= now and post.kind is not PostKind.PRIVATE:
+                await self.service.reveal(post.post_id)
+
+    async def _quiz(self, args: list[str]) -> None:
+        difficulty: Difficulty | None = None
+        topic: str | None = None
+        private = False
+        for arg in args:
+            if arg.lower() == "private":
+                private = True
+            elif arg.lower() in {d.value for d in Difficulty}:
+                difficulty = parse_difficulty(arg)
+            elif topic is None:
+                topic = arg
+            else:
+                self.say(f"Unexpected argument '{arg}': /quiz [LEVEL] [TOPIC] [private].")
+                return
+        view = await self.service.draw(
+            self.guild_id, CHANNEL, self.member, difficulty=difficulty, topic=topic, private=private
+        )
+        await self.service.attach_message(view.post.post_id, str(view.post.post_id))
+        self._last_post = view.post.post_id
+        self.say(render.post(view))
+
+    async def _answer_letter(self, letter: str) -> None:
+        view = await self._current()
+        shown = {shown_letter: index for shown_letter, index, _ in view.shown_choices}
+        if letter not in shown:
+            letters = "".join(shown) or "none"
+            self.say(f"'{letter}' is not a choice of #{view.post.post_id} (choices: {letters}).")
+            return
+        receipt = await self.service.answer(view.post.post_id, self.member, choice=shown[letter])
+        if receipt.correct is None:
+            self.say(f"{self.member.name}: answer {letter} recorded for #{view.post.post_id}.")
+        else:
+            verdict = "correct" if receipt.correct else "not quite"
+            right = view.letter_of(view.question.correct_index or 0)
+            self.say(f"{self.member.name}: {letter} is {verdict} (answer: {right}).")
+
+    async def _answer_text(self, args: list[str]) -> None:
+        view = await self._current()
+        await self.service.answer(view.post.post_id, self.member, text=" ".join(args))
+        self.say(f"{self.member.name}: answer recorded for #{view.post.post_id}.")
+
+    async def _grade(self, correct: bool) -> None:
+        if self._last_post is None:
+            self.say("There is no question to grade yet.")
+            return
+        await self.service.self_grade(self._last_post, self.member, correct=correct)
+        self.say(f"{self.member.name}: graded as {'right' if correct else 'missed'}.")
+
+    async def _current(self) -> PostView:
+        if self._last_post is None:
+            raise QuizError("There is no open question: draw one with /quiz or post /daily.")
+        return await self.service.view(self._last_post)
+
+    async def _daily(self, args: list[str]) -> None:
+        view = await self.admin.post_now(self.guild_id)
+        if view is None:
+            self.say("Today's question is already posted.")
+        else:
+            self._last_post = view.post.post_id
+
+    async def _reveal_all(self, args: list[str]) -> None:
+        revealed = [
+            await self.service.reveal(post.post_id) for post in await self.service.due_reveals()
+        ]
+        if not any(revealed):
+            self.say("Nothing to reveal.")
+
+    async def _leaderboard(self, args: list[str]) -> None:
+        period, by = Period.ALL, RankBy.POINTS
+        for arg in args:
+            if arg.lower() in {p.value for p in Period}:
+                period = Period(arg.lower())
+            elif arg.lower() in {r.value for r in RankBy}:
+                by = RankBy(arg.lower())
+            else:
+                usage = "/leaderboard [week|month|all] [points|streak]"
+                self.say(f"Unexpected argument '{arg}': {usage}.")
+                return
+        board = await self.service.leaderboard(self.guild_id, self.member.id, period=period, by=by)
+        self.say(render.board(board))
+
+    async def _stats(self, args: list[str]) -> None:
+        name = " ".join(args) or self.member.name
+        stats = await self.service.stats(self.guild_id, _member_id(name))
+        self.say(render.stats(name, stats))
+
+    async def _switch(self, args: list[str]) -> None:
+        name = " ".join(args).strip()
+        if not name:
+            self.say("Say who: /as NAME.")
+            return
+        self.member = Member(_member_id(name), name)
+        self.say(f"You are now {name}.")
+
+    async def _topics(self, args: list[str]) -> None:
+        counts = self.service.bank.counts_by_topic()
+        self.say(", ".join(f"{topic} ({count})" for topic, count in counts.items()))
+
+    async def _help(self, args: list[str]) -> None:
+        self.say(HELP)
+
+    async def _admin(self, args: list[str]) -> None:
+        if not args:
+            self.say("Usage: /admin setup|reveal|difficulty|days|pause|resume|status ...")
+            return
+        action, rest = args[0].lower(), args[1:]
+        if action == "setup" and len(rest) == 3:
+            await self.admin.setup(self.guild_id, *rest)
+        elif action == "reveal" and rest:
+            delays = dict(part.split(":", 1) for part in rest if ":" in part)
+            if set(delays) - {"daily", "draw"} or len(delays) != len(rest):
+                self.say("Usage: /admin reveal daily:8h draw:60s")
+                return
+            await self.admin.set_reveal(self.guild_id, **delays)
+        elif action == "difficulty" and len(rest) == 1:
+            await self.admin.set_difficulty(self.guild_id, rest[0])
+        elif action == "days" and rest:
+            await self.admin.set_days(self.guild_id, " ".join(rest))
+        elif action in ("pause", "resume") and not rest:
+            await self.admin.set_paused(self.guild_id, action == "pause")
+        elif action != "status":
+            self.say(f"Unknown or incomplete admin command '{' '.join(args)}': type /help.")
+            return
+        self.say(render.status(await self.admin.status(self.guild_id)))
+
+
+def _member_id(name: str) -> str:
+    return "console:" + name.strip().lower()
+
+
+async def run_console(
+    bank: QuestionBank,
+    db: Path,
+    *,
+    guild_id: str = "console",
+    rng: random.Random,
+    clock: Clock | None = None,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+) -> int:
+    """Play until end of input or /quit."""
+    stdin = stdin or sys.stdin
+    out = stdout or sys.stdout
+    interactive = stdin.isatty() and out.isatty()
+    store = await SqliteStore.open(db)
+    try:
+        service = QuizService(
+            bank=bank,
+            store=store,
+            clock=clock or SystemClock(),
+            rng=rng,
+            platform="console",
+            publisher=ConsolePublisher(out),
+        )
+        console = Console(service, guild_id, out)
+        if (await service.config(guild_id)).channel_id is None:
+            await service.update_config(guild_id, channel_id=CHANNEL)
+        if interactive:
+            console.say(f"quizbot console · {len(bank)} questions · {db} · /help for commands")
+        while True:
+            if interactive:
+                print(f"{console.member.name}> ", end="", file=out, flush=True)
+            line = await asyncio.to_thread(stdin.readline)
+            if not line or not await console.handle(line):
+                break
+    finally:
+        await store.close()
+    return 0
