@@ -1,0 +1,74 @@
+"""Shared fixtures: a controllable clock, a real SQLite store on tmp_path and the service."""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.core.admin import GuildAdmin
+from bot.core.service import QuizService
+from bot.storage.sqlite import SqliteStore
+from tests.fakes import FakeClock, RecordingPublisher, small_bank
+
+GUILD = "g1"
+CHANNEL = "c1"
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """Tuesday 2026-11-24 08:00 UTC."""
+    return FakeClock(datetime(2026, 11, 24, 8, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def publisher() -> RecordingPublisher:
+    """A publisher that records posts and reveals."""
+    return RecordingPublisher()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    """A database file in the test's own folder."""
+    return tmp_path / "quiz.db"
+
+
+@pytest.fixture
+async def store(db_path: Path) -> AsyncIterator[SqliteStore]:
+    """A real SQLite store, closed after the test."""
+    opened = await SqliteStore.open(db_path)
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+def service(store: SqliteStore, clock: FakeClock, publisher: RecordingPublisher) -> QuizService:
+    """The service on the small bank, seeded randomness and the fake clock."""
+    return QuizService(
+        bank=small_bank(),
+        store=store,
+        clock=clock,
+        rng=random.Random(7),
+        platform="test",
+        publisher=publisher,
+    )
+
+
+@pytest.fixture
+def admin(service: QuizService) -> GuildAdmin:
+    """Admin use cases on the same service."""
+    return GuildAdmin(service)
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """`quizbot` commands install log handlers on captured streams; undo that after each test."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)

@@ -1,0 +1,90 @@
+"""Fakes of our own ports, and a small question bank, shared by the tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.core.bank import QuestionBank
+from bot.core.errors import ChannelUnavailable
+from bot.core.model import PostView, RevealView
+from bot.core.questions import Choice, Difficulty, Question
+
+
+class FakeClock:
+    """A clock that moves only when told to."""
+
+    def __init__(self, start: datetime) -> None:
+        self.current = start
+
+    def now(self) -> datetime:
+        """The set time."""
+        return self.current
+
+    def set(self, when: datetime) -> None:
+        """Jump to an instant (any zone; stored as UTC)."""
+        self.current = when.astimezone(UTC)
+
+    def advance(self, **delta: float) -> None:
+        """Move forward by a timedelta's keyword arguments."""
+        self.current += timedelta(**delta)
+
+
+class RecordingPublisher:
+    """Records what would reach the channel; channels in `failing` refuse posts."""
+
+    def __init__(self) -> None:
+        self.published: list[PostView] = []
+        self.reveals: list[RevealView] = []
+        self.failing: set[str] = set()
+
+    async def publish(self, view: PostView, ping_role: str | None) -> str:
+        """Record a post, or refuse it for a failing channel."""
+        if view.post.channel_id in self.failing:
+            raise ChannelUnavailable("Missing Permissions (403)")
+        self.published.append(view)
+        return f"msg-{view.post.post_id}"
+
+    async def show_reveal(self, view: RevealView) -> None:
+        """Record a reveal."""
+        self.reveals.append(view)
+
+
+def question(
+    qid: str,
+    difficulty: Difficulty = Difficulty.MID,
+    *,
+    topics: tuple[str, ...] = ("basics",),
+    correct: int = 0,
+    open_question: bool = False,
+) -> Question:
+    """A valid question with four choices (or none for an open question)."""
+    choices = None
+    if not open_question:
+        choices = [
+            Choice(
+                text=f"{qid} choice {i}", correct=i == correct, why=None if i == correct else "no"
+            )
+            for i in range(4)
+        ]
+    return Question(
+        id=qid,
+        difficulty=difficulty,
+        topics=list(topics),
+        prompt=f"Prompt of {qid}?",
+        answer=[f"Answer of {qid}"],
+        explanation=f"Explanation of {qid}.",
+        choices=choices,
+    )
+
+
+def small_bank() -> QuestionBank:
+    """Three questions per level (topics vary), plus one open question."""
+    questions = [
+        question(
+            f"{level.value}-{n}", level, topics=("basics", "asyncio") if n == 0 else ("basics",)
+        )
+        for level in Difficulty
+        for n in range(3)
+    ]
+    questions.append(question("open-1", Difficulty.SENIOR, topics=("design",), open_question=True))
+    return QuestionBank(questions)
