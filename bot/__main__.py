@@ -83,16 +83,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.adapters.console.repl import run_console
 
         return asyncio.run(run_console(bank, settings.db, guild_id=args.guild, rng=random.Random()))
-    return _run_discord(args.command, settings, bank)
+    return _run_discord(args.command, settings, bank, getattr(args, "sync", False))
 
 
-def _run_discord(command: str, settings: Settings, bank: QuestionBank) -> int:
-    print(
-        "quizbot: the Discord adapter is not built yet. Try the quiz in your terminal "
-        "with `quizbot console`.",
-        file=sys.stderr,
-    )
-    return 2
+def _run_discord(command: str, settings: Settings, bank: QuestionBank, sync: bool) -> int:
+    from bot.adapters.discord_app.main import run_discord
+
+    return asyncio.run(run_discord(settings, bank, sync=sync, serve=command == "run"))
 
 
 def _validate(paths: Sequence[Path]) -> int:

@@ -1,0 +1,1 @@
+"""Discord adapter: slash commands, persistent buttons and the publisher, on discord.py."""

@@ -1,0 +1,85 @@
+"""The discord.py client: registers commands and persistent buttons, starts the scheduler."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+
+from bot.adapters.discord_app import commands
+from bot.adapters.discord_app.components import DYNAMIC_ITEMS
+from bot.adapters.discord_app.context import QuizContext, reply
+from bot.core.errors import QuizError
+
+log = logging.getLogger(__name__)
+
+
+class QuizTree(app_commands.CommandTree[discord.Client]):
+    """One place that turns command errors into messages for the member."""
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError, /
+    ) -> None:
+        """QuizErrors and refused checks become ephemeral replies; the rest is logged."""
+        cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+        if isinstance(cause, QuizError):
+            await reply(interaction, str(cause))
+        elif isinstance(cause, app_commands.MissingPermissions):
+            await reply(
+                interaction, "You need the Manage Server permission to change the quiz settings."
+            )
+        elif isinstance(cause, app_commands.NoPrivateMessage):
+            await reply(interaction, "The quiz works inside a server, not in direct messages.")
+        elif isinstance(cause, app_commands.CheckFailure):
+            await reply(interaction, "You cannot use this command here.")
+        else:
+            command = interaction.command.qualified_name if interaction.command else "?"
+            log.error(
+                "command /%s failed in guild %s",
+                command,
+                interaction.guild_id,
+                exc_info=cause,
+                extra={"guild_id": interaction.guild_id},
+            )
+            await reply(interaction, "Something went wrong on our side; please try again.")
+
+
+class QuizClient(discord.Client):
+    """The bot. It needs no privileged intent: names come with each interaction."""
+
+    def __init__(
+        self, *, sync: bool = False, serve: bool = True, dev_guild_id: int | None = None
+    ) -> None:
+        # The quiz never joins voice, so the missing voice libraries are no news.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
+        super().__init__(intents=discord.Intents(guilds=True))
+        self.tree = QuizTree(self)
+        commands.register(self.tree)
+        self.quiz: QuizContext
+        self._sync = sync
+        self._serve = serve
+        self._dev_guild_id = dev_guild_id
+
+    def attach(self, quiz: QuizContext) -> None:
+        """Give the client its engine (done once, before start)."""
+        self.quiz = quiz
+
+    async def setup_hook(self) -> None:
+        """Register persistent buttons, sync commands when asked, start the scheduler."""
+        self.add_dynamic_items(*DYNAMIC_ITEMS)
+        if self._sync:
+            await self.sync_commands()
+        if self._serve:
+            await self.quiz.scheduler.start()
+
+    async def sync_commands(self) -> None:
+        """Publish the commands: to the dev guild instantly, else globally."""
+        if self._dev_guild_id is not None:
+            guild = discord.Object(self._dev_guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d commands to guild %s", len(synced), self._dev_guild_id)
+        else:
+            synced = await self.tree.sync()
+            log.info("synced %d commands globally", len(synced))

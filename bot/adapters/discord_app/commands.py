@@ -1,0 +1,225 @@
+"""Slash commands: /quiz, /leaderboard, /stats and the /quizadmin group."""
+
+from __future__ import annotations
+
+import logging
+from typing import Literal
+
+import discord
+from discord import app_commands
+
+from bot.adapters.discord_app import render
+from bot.adapters.discord_app.components import post_buttons
+from bot.adapters.discord_app.context import guild_key, member_of, quiz_of, reply
+from bot.core.errors import DrawAlreadyOpen
+from bot.core.model import Period, RankBy
+from bot.core.parsing import parse_difficulty, search_timezones
+
+log = logging.getLogger(__name__)
+
+Level = Literal["entry", "junior", "mid", "senior", "expert"]
+
+
+async def topic_autocomplete(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    """At most 25 topics matching what was typed; the command re-checks the value."""
+    topics = quiz_of(interaction).service.bank.search_topics(current)
+    return [app_commands.Choice(name=t, value=t) for t in topics]
+
+
+async def timezone_autocomplete(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    """At most 25 IANA zone names; setup re-validates the value."""
+    return [app_commands.Choice(name=z, value=z) for z in search_timezones(current or "Europe/")]
+
+
+@app_commands.command(name="quiz", description="Draw a Python interview question now")
+@app_commands.describe(
+    difficulty="entry, junior, mid, senior or expert (any when left out)",
+    topic="Only questions about this topic",
+    private="A practice question only you see, revealed when you answer; scores nothing",
+)
+@app_commands.autocomplete(topic=topic_autocomplete)
+@app_commands.guild_only()
+async def quiz(
+    interaction: discord.Interaction,
+    difficulty: Level | None = None,
+    topic: str | None = None,
+    private: bool = False,
+) -> None:
+    """Draw a question into the channel (or privately)."""
+    ctx = quiz_of(interaction)
+    try:
+        view = await ctx.service.draw(
+            guild_key(interaction),
+            str(interaction.channel_id),
+            member_of(interaction),
+            difficulty=parse_difficulty(difficulty) if difficulty else None,
+            topic=topic,
+            private=private,
+        )
+    except DrawAlreadyOpen as exc:
+        await reply(
+            interaction,
+            f"A question is already open here; it reveals {render.timestamp(exc.reveal_at_unix)}.",
+        )
+        return
+    try:
+        await interaction.response.send_message(
+            embed=render.post_embed(view),
+            view=post_buttons(view),
+            ephemeral=private,
+            allowed_mentions=render.NO_PINGS,
+        )
+    except discord.HTTPException:
+        await ctx.service.discard(view.post.post_id)
+        raise
+    if not private:
+        message = await interaction.original_response()
+        await ctx.service.attach_message(view.post.post_id, str(message.id))
+        ctx.scheduler.schedule_reveal(view.post)
+
+
+@app_commands.command(name="leaderboard", description="Top 10 and your own rank")
+@app_commands.describe(
+    period="Points this week, this month or all time", by="Rank by points or current streak"
+)
+@app_commands.guild_only()
+async def leaderboard(
+    interaction: discord.Interaction,
+    period: Literal["week", "month", "all"] = "all",
+    by: Literal["points", "streak"] = "points",
+) -> None:
+    """Show the leaderboard; names are plain text and never ping."""
+    board = await quiz_of(interaction).service.leaderboard(
+        guild_key(interaction), str(interaction.user.id), period=Period(period), by=RankBy(by)
+    )
+    await interaction.response.send_message(
+        embed=render.board_embed(board), allowed_mentions=render.NO_PINGS
+    )
+
+
+@app_commands.command(name="stats", description="Streaks, accuracy and points")
+@app_commands.describe(member="Whose stats (yours when left out)")
+@app_commands.guild_only()
+async def stats(interaction: discord.Interaction, member: discord.User | None = None) -> None:
+    """Show a member's stats card."""
+    target = member or interaction.user
+    card = await quiz_of(interaction).service.stats(guild_key(interaction), str(target.id))
+    await interaction.response.send_message(
+        embed=render.stats_embed(target.display_name, card), allowed_mentions=render.NO_PINGS
+    )
+
+
+@app_commands.default_permissions(manage_guild=True)
+@app_commands.guild_only()
+class QuizAdmin(app_commands.Group, name="quizadmin", description="Configure the daily question"):
+    """Admin commands. `default_permissions` only hides them; `interaction_check` enforces."""
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        """Refuse anyone without Manage Server, whatever the server's command settings say."""
+        if not interaction.permissions.manage_guild:
+            raise app_commands.MissingPermissions(["manage_guild"])
+        return True
+
+    async def _status(self, interaction: discord.Interaction, note: str) -> None:
+        status = await quiz_of(interaction).admin.status(guild_key(interaction))
+        await reply(interaction, note, embed=render.status_embed(status))
+
+    @app_commands.command(description="Where and when the daily question goes")
+    @app_commands.describe(
+        channel="Channel for the daily question",
+        time="HH:MM, 24-hour",
+        timezone="IANA zone, e.g. Europe/Berlin",
+    )
+    @app_commands.autocomplete(timezone=timezone_autocomplete)
+    async def setup(
+        self,
+        interaction: discord.Interaction,
+        channel: discord.TextChannel,
+        time: str,
+        timezone: str,
+    ) -> None:
+        """Set channel, time and zone in one go."""
+        await quiz_of(interaction).admin.setup(
+            guild_key(interaction), str(channel.id), time, timezone
+        )
+        await self._status(interaction, "Saved.")
+
+    @app_commands.command(description="Reveal delays, e.g. daily:8h draw:60s")
+    @app_commands.describe(daily="1m to 23h, e.g. 8h", draw="10s to 1h, e.g. 60s")
+    async def reveal(
+        self, interaction: discord.Interaction, daily: str | None = None, draw: str | None = None
+    ) -> None:
+        """Change one or both reveal delays."""
+        await quiz_of(interaction).admin.set_reveal(guild_key(interaction), daily=daily, draw=draw)
+        await self._status(interaction, "Saved.")
+
+    @app_commands.command(description="Level of the daily question")
+    async def difficulty(
+        self,
+        interaction: discord.Interaction,
+        level: Literal["entry", "junior", "mid", "senior", "expert", "mixed", "ramp"],
+    ) -> None:
+        """One level, mixed, or ramp (entry on Monday up to expert on Friday)."""
+        await quiz_of(interaction).admin.set_difficulty(guild_key(interaction), level)
+        await self._status(interaction, "Saved.")
+
+    @app_commands.command(
+        description="Days with a daily question: mon-fri, every, or e.g. mon,wed,fri"
+    )
+    async def days(self, interaction: discord.Interaction, days: str) -> None:
+        """Which weekdays get a daily question."""
+        await quiz_of(interaction).admin.set_days(guild_key(interaction), days)
+        await self._status(interaction, "Saved.")
+
+    @app_commands.command(description="Stop daily questions (draws keep working)")
+    async def pause(self, interaction: discord.Interaction) -> None:
+        """Pause the daily question."""
+        await quiz_of(interaction).admin.set_paused(guild_key(interaction), True)
+        await self._status(interaction, "Paused.")
+
+    @app_commands.command(description="Start daily questions again")
+    async def resume(self, interaction: discord.Interaction) -> None:
+        """Resume the daily question."""
+        await quiz_of(interaction).admin.set_paused(guild_key(interaction), False)
+        await self._status(interaction, "Resumed.")
+
+    @app_commands.command(description="Post today's question now if it is not out yet")
+    async def postnow(self, interaction: discord.Interaction) -> None:
+        """Post the daily question immediately."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        ctx = quiz_of(interaction)
+        view = await ctx.admin.post_now(guild_key(interaction))
+        if view is None:
+            status = await ctx.admin.status(guild_key(interaction))
+            problem = status.config.last_error
+            await reply(interaction, problem or "Today's question is already posted.")
+            return
+        ctx.scheduler.schedule_reveal(view.post)
+        await reply(interaction, f"Posted in <#{view.post.channel_id}>.")
+
+    @app_commands.command(description="A role to mention with each daily question")
+    async def ping(
+        self, interaction: discord.Interaction, role: discord.Role | None = None
+    ) -> None:
+        """Set or clear (leave empty) the ping role."""
+        await quiz_of(interaction).admin.set_ping(
+            guild_key(interaction), str(role.id) if role else None
+        )
+        await self._status(interaction, "Saved.")
+
+    @app_commands.command(description="The whole configuration, next post and last error")
+    async def status(self, interaction: discord.Interaction) -> None:
+        """Show the settings."""
+        await self._status(interaction, "")
+
+
+def register(tree: app_commands.CommandTree[discord.Client]) -> None:
+    """Add every command to the tree."""
+    tree.add_command(quiz)
+    tree.add_command(leaderboard)
+    tree.add_command(stats)
+    tree.add_command(QuizAdmin())

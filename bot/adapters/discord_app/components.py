@@ -1,0 +1,200 @@
+"""Persistent buttons and the answer modal: their custom ids carry the post and the choice,
+so they keep working after a restart."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import discord
+
+from bot.adapters.discord_app import render
+from bot.adapters.discord_app.context import guarded, member_of, quiz_of, reply
+from bot.core.model import PostKind, PostView, RevealView
+from bot.core.service import MAX_OPEN_ANSWER
+
+
+class ChoiceButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"quiz:c:(?P<post>\d+):(?P<choice>\d+)"
+):
+    """One lettered choice of a post."""
+
+    def __init__(
+        self,
+        post_id: int,
+        choice: int,
+        letter: str,
+        *,
+        disabled: bool = False,
+        style: discord.ButtonStyle = discord.ButtonStyle.secondary,
+    ) -> None:
+        self.post_id, self.choice, self.letter = post_id, choice, letter
+        super().__init__(
+            discord.ui.Button(
+                label=letter, style=style, disabled=disabled, custom_id=f"quiz:c:{post_id}:{choice}"
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> ChoiceButton:
+        """Rebuild the button from a click on any message, old or new."""
+        label = getattr(item, "label", None) or "?"
+        return cls(int(match["post"]), int(match["choice"]), label)
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        """Record the answer; acknowledge privately without hinting at correctness."""
+
+        async def handle() -> None:
+            service = quiz_of(interaction).service
+            receipt = await service.answer(self.post_id, member_of(interaction), choice=self.choice)
+            view = receipt.view
+            if receipt.correct is not None:
+                embed = render.private_result(view, self.choice, receipt.correct)
+                await interaction.response.edit_message(embed=embed, view=None)
+                return
+            letter = view.letter_of(self.choice)
+            reveal = render.timestamp(int(view.post.reveal_at.timestamp()))
+            await reply(
+                interaction,
+                f"Your answer **{letter}** is in. You can change it until the reveal {reveal}.",
+            )
+
+        await guarded(interaction, handle)
+
+
+class AnswerButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"quiz:o:(?P<post>\d+)"
+):
+    """Opens the modal of an open (free-text) question."""
+
+    def __init__(self, post_id: int, *, disabled: bool = False) -> None:
+        self.post_id = post_id
+        super().__init__(
+            discord.ui.Button(
+                label="Answer",
+                style=discord.ButtonStyle.primary,
+                disabled=disabled,
+                custom_id=f"quiz:o:{post_id}",
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> AnswerButton:
+        """Rebuild from the custom id."""
+        return cls(int(match["post"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        """Show the text box (only while the post is open)."""
+
+        async def handle() -> None:
+            post = await quiz_of(interaction).service.post(self.post_id)
+            if not post.is_open:
+                await reply(
+                    interaction, "This question has already been revealed; answers are closed."
+                )
+                return
+            await interaction.response.send_modal(AnswerModal(self.post_id))
+
+        await guarded(interaction, handle)
+
+
+class AnswerModal(discord.ui.Modal, title="Your answer"):
+    """A free-text answer to an open question."""
+
+    text: discord.ui.TextInput[AnswerModal] = discord.ui.TextInput(
+        label="Your answer", style=discord.TextStyle.paragraph, max_length=MAX_OPEN_ANSWER
+    )
+
+    def __init__(self, post_id: int) -> None:
+        super().__init__(custom_id=f"quiz:m:{post_id}", timeout=None)
+        self.post_id = post_id
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        """Record the text; it is graded by its author after the reveal."""
+
+        async def handle() -> None:
+            receipt = await quiz_of(interaction).service.answer(
+                self.post_id, member_of(interaction), text=self.text.value
+            )
+            view = receipt.view
+            if view.post.kind is PostKind.PRIVATE:
+                model = "\n".join(f"• {line}" for line in view.question.answer)
+                await reply(interaction, f"Your answer is in. The model answer:\n{model}")
+                return
+            reveal = render.timestamp(int(view.post.reveal_at.timestamp()))
+            await reply(
+                interaction, f"Your answer is in. Compare it with the model answer {reveal}."
+            )
+
+        await guarded(interaction, handle)
+
+
+class GradeButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"quiz:g:(?P<post>\d+):(?P<ok>[01])"
+):
+    """ "I got it" / "I missed it" after an open question's reveal."""
+
+    def __init__(self, post_id: int, correct: bool) -> None:
+        self.post_id, self.correct = post_id, correct
+        super().__init__(
+            discord.ui.Button(
+                label="I got it" if correct else "I missed it",
+                style=discord.ButtonStyle.success if correct else discord.ButtonStyle.secondary,
+                custom_id=f"quiz:g:{post_id}:{int(correct)}",
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> GradeButton:
+        """Rebuild from the custom id."""
+        return cls(int(match["post"]), match["ok"] == "1")
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        """Count the self-grade once."""
+
+        async def handle() -> None:
+            await quiz_of(interaction).service.self_grade(
+                self.post_id, member_of(interaction), correct=self.correct
+            )
+            await reply(interaction, "Counted. " + ("Nice one!" if self.correct else "Next time!"))
+
+        await guarded(interaction, handle)
+
+
+DYNAMIC_ITEMS = (ChoiceButton, AnswerButton, GradeButton)
+
+
+def post_buttons(view: PostView) -> discord.ui.View:
+    """Letter buttons, or an Answer button for an open question."""
+    buttons = discord.ui.View(timeout=None)
+    post_id = view.post.post_id
+    if view.question.is_choice:
+        for letter, index, _ in view.shown_choices:
+            buttons.add_item(ChoiceButton(post_id, index, letter))
+    else:
+        buttons.add_item(AnswerButton(post_id))
+    return buttons
+
+
+def reveal_buttons(view: RevealView) -> discord.ui.View:
+    """Disabled letters with the correct one green, or the self-grade buttons."""
+    buttons = discord.ui.View(timeout=None)
+    post_id = view.post.post_id
+    if view.question.is_choice:
+        for letter, index, _ in view.shown_choices:
+            style = (
+                discord.ButtonStyle.success
+                if index == view.question.correct_index
+                else discord.ButtonStyle.secondary
+            )
+            buttons.add_item(ChoiceButton(post_id, index, letter, disabled=True, style=style))
+    else:
+        buttons.add_item(GradeButton(post_id, True))
+        buttons.add_item(GradeButton(post_id, False))
+    return buttons

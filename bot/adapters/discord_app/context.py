@@ -1,0 +1,81 @@
+"""What every handler needs, reachable from any interaction through its client."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+import discord
+
+from bot.adapters.discord_app.render import NO_PINGS
+from bot.core.admin import GuildAdmin
+from bot.core.errors import QuizError
+from bot.core.model import Member
+from bot.core.service import QuizService
+from bot.scheduling import QuizScheduler
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class QuizContext:
+    """The engine parts the Discord handlers call."""
+
+    service: QuizService
+    admin: GuildAdmin
+    scheduler: QuizScheduler
+
+
+class HasQuiz(Protocol):
+    """A client that carries a QuizContext."""
+
+    quiz: QuizContext
+
+
+def quiz_of(interaction: discord.Interaction) -> QuizContext:
+    """The context of the client that received the interaction."""
+    client: HasQuiz = interaction.client  # type: ignore[assignment]
+    return client.quiz
+
+
+def member_of(interaction: discord.Interaction) -> Member:
+    """The acting member, named as the server shows them."""
+    return Member(str(interaction.user.id), interaction.user.display_name)
+
+
+def guild_key(interaction: discord.Interaction) -> str:
+    """The guild id as the engine's key; DMs have none."""
+    if interaction.guild_id is None:
+        raise QuizError("The quiz works inside a server, not in direct messages.")
+    return str(interaction.guild_id)
+
+
+async def reply(
+    interaction: discord.Interaction, text: str = "", *, embed: discord.Embed | None = None
+) -> None:
+    """An ephemeral reply, whether or not the interaction was deferred already."""
+    embeds = [embed] if embed is not None else []
+    if interaction.response.is_done():
+        await interaction.followup.send(
+            text, embeds=embeds, ephemeral=True, allowed_mentions=NO_PINGS
+        )
+    else:
+        await interaction.response.send_message(
+            text, embeds=embeds, ephemeral=True, allowed_mentions=NO_PINGS
+        )
+
+
+async def guarded(interaction: discord.Interaction, handler: Callable[[], Awaitable[None]]) -> None:
+    """Run a component handler; QuizErrors become ephemeral replies, the rest is logged."""
+    try:
+        await handler()
+    except QuizError as exc:
+        await reply(interaction, str(exc))
+    except Exception:
+        log.exception(
+            "interaction failed",
+            extra={"guild_id": interaction.guild_id, "user_id": interaction.user.id},
+        )
+        await reply(interaction, "Something went wrong on our side; please try again.")

@@ -1,0 +1,101 @@
+"""`quizbot run` and `quizbot sync`: wire the store, engine, scheduler and client, then serve."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import signal
+import sys
+from datetime import UTC
+
+import aiohttp
+import discord
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.adapters.discord_app.client import QuizClient
+from bot.adapters.discord_app.context import QuizContext
+from bot.adapters.discord_app.publisher import DiscordPublisher
+from bot.config import Settings
+from bot.core.admin import GuildAdmin
+from bot.core.bank import QuestionBank
+from bot.core.ports import Clock, Store, SystemClock
+from bot.core.service import QuizService
+from bot.scheduling import QuizScheduler
+from bot.storage.sqlite import SqliteStore
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "discord"
+
+MISSING_TOKEN = """\
+quizbot: DISCORD_TOKEN is not set.
+  Create an application at https://discord.com/developers/applications, add a bot,
+  copy its token and put DISCORD_TOKEN=... in the environment or in a .env file.
+  To try the quiz without Discord, run: quizbot console"""
+
+REJECTED_TOKEN = """\
+quizbot: Discord rejected DISCORD_TOKEN (401 Unauthorized).
+  Reset the token in the Developer Portal (Bot > Reset Token) and update DISCORD_TOKEN.
+  To try the quiz without Discord, run: quizbot console"""
+
+
+def build_client(
+    store: Store,
+    bank: QuestionBank,
+    *,
+    clock: Clock | None = None,
+    rng: random.Random | None = None,
+    sync: bool = False,
+    serve: bool = True,
+    dev_guild_id: int | None = None,
+) -> QuizClient:
+    """A client wired to the engine; the one recipe for production and tests."""
+    client = QuizClient(sync=sync, serve=serve, dev_guild_id=dev_guild_id)
+    service = QuizService(
+        bank=bank,
+        store=store,
+        clock=clock or SystemClock(),
+        rng=rng or random.Random(),
+        platform=PLATFORM,
+        publisher=DiscordPublisher(client),
+    )
+    scheduler = QuizScheduler(service, AsyncIOScheduler(timezone=UTC))
+    admin = GuildAdmin(service, on_change=scheduler.schedule_daily)
+    client.attach(QuizContext(service, admin, scheduler))
+    return client
+
+
+async def run_discord(settings: Settings, bank: QuestionBank, *, sync: bool, serve: bool) -> int:
+    """Serve until SIGTERM/SIGINT (or, with serve=False, sync commands and exit)."""
+    if settings.discord_token is None or not settings.discord_token.get_secret_value().strip():
+        print(MISSING_TOKEN, file=sys.stderr)
+        return 2
+    store = await SqliteStore.open(settings.db)
+    client = build_client(
+        store, bank, sync=sync or not serve, serve=serve, dev_guild_id=settings.dev_guild_id
+    )
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, lambda: asyncio.ensure_future(client.close()))
+    try:
+        token = settings.discord_token.get_secret_value()
+        if serve:
+            await client.start(token)
+        else:
+            async with client:
+                await client.login(token)
+    except discord.LoginFailure:
+        print(REJECTED_TOKEN, file=sys.stderr)
+        return 2
+    except (aiohttp.ClientError, OSError) as exc:
+        print(f"quizbot: cannot reach Discord: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        client.quiz.scheduler.shutdown()
+        if not client.is_closed():
+            await client.close()
+        # Closing the store drains the writer: every acknowledged answer is committed.
+        await store.close()
+        log.info("stopped cleanly")
+    return 0
