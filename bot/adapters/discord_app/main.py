@@ -49,6 +49,7 @@ def build_client(
     sync: bool = False,
     serve: bool = True,
     dev_guild_id: int | None = None,
+    scheduler: AsyncIOScheduler | None = None,
 ) -> QuizClient:
     """A client wired to the engine; the one recipe for production and tests."""
     client = QuizClient(sync=sync, serve=serve, dev_guild_id=dev_guild_id)
@@ -60,9 +61,9 @@ def build_client(
         platform=PLATFORM,
         publisher=DiscordPublisher(client),
     )
-    scheduler = QuizScheduler(service, AsyncIOScheduler(timezone=UTC))
-    admin = GuildAdmin(service, on_change=scheduler.schedule_daily)
-    client.attach(QuizContext(service, admin, scheduler))
+    jobs = QuizScheduler(service, scheduler or AsyncIOScheduler(timezone=UTC))
+    admin = GuildAdmin(service, on_change=jobs.schedule_daily)
+    client.attach(QuizContext(service, admin, jobs))
     return client
 
 

@@ -1,0 +1,177 @@
+"""The bolt AsyncApp: every listener acks first, then calls the engine; errors end up here."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.slack_app import actions, replies
+from bot.adapters.slack_app.listeners import Payload, QuizListeners, is_ephemeral
+from bot.core.admin import GuildAdmin
+from bot.core.errors import QuizError
+from bot.core.service import QuizService
+from bot.scheduling import QuizScheduler
+
+log = logging.getLogger(__name__)
+
+Reply = Callable[[str], Awaitable[object]]
+CommandHandler = Callable[[Payload, AsyncRespond], Awaitable[None]]
+
+COMMANDS = ("/quiz", "/quiz-leaderboard", "/quiz-stats", "/quiz-admin")
+
+
+class InFlight:
+    """The listener runs still going after their ack, so a shutdown can let them finish."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    @contextmanager
+    def track(self) -> Iterator[None]:
+        """Count the current task as in flight while the block runs."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+        try:
+            yield
+        finally:
+            if task is not None:
+                self._tasks.discard(task)
+
+    async def drain(self) -> None:
+        """Wait until every tracked listener has finished."""
+        while self._tasks:
+            await asyncio.wait(set(self._tasks))
+
+
+async def guarded(what: str, work: Callable[[], Awaitable[None]], reply: Reply) -> None:
+    """Run a listener's work; a QuizError is told to the member, anything else is logged."""
+    try:
+        await work()
+    except QuizError as exc:
+        await _tell(what, reply, replies.error_text(exc))
+    except Exception:
+        log.exception("slack %s failed", what)
+        await _tell(what, reply, replies.APOLOGY)
+
+
+async def _tell(what: str, reply: Reply, text: str) -> None:
+    try:
+        await reply(text)
+    except Exception:
+        log.exception("slack %s: could not send the reply", what)
+
+
+@dataclass
+class SlackQuizApp:
+    """The bolt app with its listeners; `drain()` waits for work started by requests."""
+
+    app: AsyncApp
+    listeners: QuizListeners
+    inflight: InFlight = field(default_factory=InFlight)
+
+    async def drain(self) -> None:
+        """Wait for every listener that was acknowledged but has not finished."""
+        await self.inflight.drain()
+
+
+def build_app(
+    service: QuizService,
+    admin: GuildAdmin,
+    scheduler: QuizScheduler,
+    *,
+    signing_secret: str,
+    client: AsyncWebClient | None = None,
+    token: str | None = None,
+) -> SlackQuizApp:
+    """The AsyncApp with the four slash commands, the buttons and the answer modal."""
+    if client is None:
+        client = AsyncWebClient(token=token)
+    app = AsyncApp(client=client, signing_secret=signing_secret, name="quizbot")
+    listeners = QuizListeners(service, admin, scheduler, client)
+    bot = SlackQuizApp(app, listeners)
+    track = bot.inflight.track
+
+    def command_listener(name: str, handler: CommandHandler) -> None:
+        async def listener(ack: AsyncAck, command: Payload, respond: AsyncRespond) -> None:
+            with track():
+                await ack()
+
+                async def reply(text: str) -> None:
+                    await respond(text=text, response_type="ephemeral")
+
+                await guarded(name, lambda: handler(command, respond), reply)
+
+        app.command(name)(listener)
+
+    command_listener("/quiz", listeners.quiz)
+    command_listener("/quiz-leaderboard", listeners.leaderboard)
+    command_listener("/quiz-stats", listeners.stats)
+    command_listener("/quiz-admin", listeners.admin_command)
+
+    def action_reply(body: Payload, respond: AsyncRespond) -> Reply:
+        channel = (body.get("channel") or {}).get("id")
+        user = str(body["user"]["id"])
+        if channel is None or is_ephemeral(body):
+            # The bot may not be in the channel of a private practice question.
+            async def via_url(text: str) -> None:
+                await respond(text=text, response_type="ephemeral", replace_original=False)
+
+            return via_url
+
+        async def via_api(text: str) -> None:
+            await listeners.ephemeral(channel, user, text)
+
+        return via_api
+
+    async def on_choice(ack: AsyncAck, body: Payload, respond: AsyncRespond) -> None:
+        with track():
+            await ack()
+            reply = action_reply(body, respond)
+            await guarded("answer", lambda: listeners.choose(body, respond), reply)
+
+    async def on_open(ack: AsyncAck, body: Payload, respond: AsyncRespond) -> None:
+        with track():
+            await ack()
+            reply = action_reply(body, respond)
+            await guarded("answer form", lambda: listeners.open_answer(body), reply)
+
+    async def on_grade(ack: AsyncAck, body: Payload, respond: AsyncRespond) -> None:
+        with track():
+            await ack()
+            reply = action_reply(body, respond)
+            await guarded("self-grade", lambda: listeners.grade(body), reply)
+
+    async def on_submit(ack: AsyncAck, body: Payload) -> None:
+        with track():
+            await ack()
+            await guarded("answer", lambda: listeners.submit_answer(body), modal_reply(body))
+
+    def modal_reply(body: Payload) -> Reply:
+        user = str(body["user"]["id"])
+
+        async def reply(text: str) -> None:
+            modal = actions.ModalContext.load(str(body["view"].get("private_metadata") or ""))
+            if modal.response_url:
+                await AsyncRespond(response_url=modal.response_url)(
+                    text=text, response_type="ephemeral", replace_original=False
+                )
+            else:
+                await listeners.ephemeral(modal.channel_id, user, text)
+
+        return reply
+
+    app.action(actions.CHOICE)(on_choice)
+    app.action(actions.OPEN)(on_open)
+    app.action(actions.GRADE)(on_grade)
+    app.view(actions.MODAL_CALLBACK)(on_submit)
+    return bot

@@ -1,0 +1,262 @@
+"""What each slash command, button and modal does: read the payload, call the engine, render."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.slack_app import actions, blocks, commands, replies
+from bot.adapters.slack_app.publisher import SlackPublisher
+from bot.core import calendar
+from bot.core.admin import GuildAdmin
+from bot.core.errors import ChannelUnavailable, NotAllowed, PostClosed
+from bot.core.model import Member, PostKind, RevealView, Tally
+from bot.core.service import QuizService
+from bot.scheduling import QuizScheduler
+
+log = logging.getLogger(__name__)
+
+Payload = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who did something, where: the workspace plays the guild."""
+
+    team_id: str
+    channel_id: str | None
+    member: Member
+
+    @classmethod
+    def of_command(cls, command: Payload) -> Caller:
+        """From a slash command's form fields."""
+        user_id = str(command["user_id"])
+        member = Member(user_id, str(command.get("user_name") or user_id))
+        return cls(str(command["team_id"]), str(command["channel_id"]), member)
+
+    @classmethod
+    def of_interaction(cls, body: Payload) -> Caller:
+        """From a block action or view submission payload."""
+        user = body["user"]
+        name = user.get("username") or user.get("name") or user["id"]
+        team = (body.get("team") or {}).get("id") or user.get("team_id") or ""
+        channel = (body.get("channel") or {}).get("id")
+        return cls(str(team), channel, Member(str(user["id"]), str(name)))
+
+
+def is_ephemeral(body: Payload) -> bool:
+    """True when the button sat in a message only the clicker sees."""
+    return bool((body.get("container") or {}).get("is_ephemeral"))
+
+
+class QuizListeners:
+    """The adapter's use of the engine; every method runs after ack()."""
+
+    def __init__(
+        self,
+        service: QuizService,
+        admin: GuildAdmin,
+        scheduler: QuizScheduler,
+        client: AsyncWebClient,
+    ) -> None:
+        self.service = service
+        self.admin = admin
+        self.scheduler = scheduler
+        self.client = client
+        self.publisher = SlackPublisher(client)
+
+    async def ephemeral(self, channel_id: str, user_id: str, text: str) -> None:
+        """A message only one member sees."""
+        await self.client.chat_postEphemeral(channel=channel_id, user=user_id, text=text)
+
+    # -- slash commands ---------------------------------------------------------
+
+    async def quiz(self, command: Payload, respond: AsyncRespond) -> None:
+        """`/quiz [difficulty] [topic] [private]`: draw a question now."""
+        caller = Caller.of_command(command)
+        args = commands.parse_quiz(str(command.get("text") or ""))
+        if args.help:
+            await respond(text=replies.QUIZ_USAGE, response_type="ephemeral")
+            return
+        assert caller.channel_id is not None
+        view = await self.service.draw(
+            caller.team_id,
+            caller.channel_id,
+            caller.member,
+            difficulty=args.difficulty,
+            topic=args.topic,
+            private=args.private,
+        )
+        if args.private:
+            await respond(
+                text=blocks.post_text(view),
+                blocks=blocks.post_blocks(view),
+                response_type="ephemeral",
+            )
+            return
+        try:
+            message_id = await self.publisher.publish(view, None)
+        except ChannelUnavailable as exc:
+            await self.service.discard(view.post.post_id)
+            await respond(
+                text=replies.channel_refused(caller.channel_id, str(exc)),
+                response_type="ephemeral",
+            )
+            return
+        await self.service.attach_message(view.post.post_id, message_id)
+        self.scheduler.schedule_reveal(view.post)
+
+    async def leaderboard(self, command: Payload, respond: AsyncRespond) -> None:
+        """`/quiz-leaderboard [week|month|all] [points|streak]`."""
+        caller = Caller.of_command(command)
+        period, by = commands.parse_leaderboard(str(command.get("text") or ""))
+        board = await self.service.leaderboard(
+            caller.team_id, caller.member.id, period=period, by=by
+        )
+        await respond(text=replies.board(board), response_type="ephemeral")
+
+    async def stats(self, command: Payload, respond: AsyncRespond) -> None:
+        """`/quiz-stats [@member]`."""
+        caller = Caller.of_command(command)
+        ref = commands.parse_member(str(command.get("text") or ""))
+        member_id = ref.id if ref else caller.member.id
+        name = caller.member.name if ref is None else (ref.label or "That member")
+        found = await self.service.stats(caller.team_id, member_id)
+        await respond(text=replies.stats(name, found), response_type="ephemeral")
+
+    async def admin_command(self, command: Payload, respond: AsyncRespond) -> None:
+        """`/quiz-admin ...`: admins and owners only, checked on every use."""
+        caller = Caller.of_command(command)
+        text = str(command.get("text") or "")
+        if commands.is_help(text):
+            await respond(text=replies.ADMIN_USAGE, response_type="ephemeral")
+            return
+        # Permission first: a member who may not change settings learns nothing else.
+        await self.require_admin(caller.member.id)
+        parsed = commands.parse_admin(text)
+        headline = await self._run_admin(caller.team_id, parsed)
+        status = await self.admin.status(caller.team_id)
+        await respond(text=replies.status(status, headline), response_type="ephemeral")
+
+    async def require_admin(self, user_id: str) -> None:
+        """NotAllowed unless Slack says the member is a workspace admin or owner."""
+        response = await self.client.users_info(user=user_id)
+        user = response.get("user") or {}
+        if not (user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")):
+            raise NotAllowed(replies.NOT_ADMIN)
+
+    async def _run_admin(self, team_id: str, parsed: commands.AdminArgs) -> str | None:
+        action, args = parsed.action, parsed.args
+        if action == "setup":
+            channel = commands.parse_channel(args[0])
+            await self.admin.setup(team_id, channel, args[1], args[2])
+            return f":white_check_mark: Saved. Make sure I am in <#{channel}>: `/invite @quizbot`."
+        if action == "reveal":
+            await self.admin.set_reveal(team_id, **commands.parse_reveal(args))
+        elif action == "difficulty":
+            await self.admin.set_difficulty(team_id, args[0])
+        elif action == "days":
+            await self.admin.set_days(team_id, " ".join(args))
+        elif action == "ping":
+            await self.admin.set_ping(team_id, commands.parse_ping(args[0]))
+        elif action in ("pause", "resume"):
+            await self.admin.set_paused(team_id, action == "pause")
+        elif action == "postnow":
+            return await self._post_now(team_id)
+        else:
+            return None
+        return ":white_check_mark: Saved."
+
+    async def _post_now(self, team_id: str) -> str:
+        # The store keeps whole seconds, so compare the error time at that precision.
+        if await self._daily_open_today(team_id):
+            return "Today's question is already posted."
+        started = self.service.clock.now().replace(microsecond=0)
+        view = await self.admin.post_now(team_id)
+        if view is not None:
+            self.scheduler.schedule_reveal(view.post)
+            return f":white_check_mark: Posted today's question in <#{view.post.channel_id}>."
+        # post_daily answers None both when today's post is out and when delivery failed.
+        config = await self.service.config(team_id)
+        if config.last_error and config.last_error_at and config.last_error_at >= started:
+            return f":warning: {blocks.escape(config.last_error)}"
+        return "Today's question is already posted."
+
+    async def _daily_open_today(self, team_id: str) -> bool:
+        # post_daily closes the open daily before it checks whether today's is out, so a
+        # second postnow would reveal today's question early: ask first.
+        config = await self.service.config(team_id)
+        today = calendar.local_date(self.service.clock.now(), config.timezone).isoformat()
+        return any(
+            post.guild_id == team_id and post.kind is PostKind.DAILY and post.local_date == today
+            for post in await self.service.due_reveals()
+        )
+
+    # -- buttons and the modal --------------------------------------------------
+
+    async def choose(self, body: Payload, respond: AsyncRespond) -> None:
+        """A choice button: record the answer and acknowledge it privately."""
+        caller = Caller.of_interaction(body)
+        post_id, choice = actions.parse_choice(str(body["actions"][0]["action_id"]))
+        receipt = await self.service.answer(post_id, caller.member, choice=choice)
+        view = receipt.view
+        if view.post.kind is PostKind.PRIVATE:
+            right = bool(receipt.correct)
+            verdict = f"You answered *{view.letter_of(choice)}*: " + (
+                "right! :tada:" if right else "not quite."
+            )
+            revealed = RevealView(view.post, view.question, Tally({choice: 1}, 1, int(right)))
+            await respond(
+                text=blocks.reveal_text(revealed),
+                blocks=blocks.reveal_blocks(revealed, verdict=verdict),
+                replace_original=True,
+            )
+            return
+        await self.ephemeral(
+            view.post.channel_id, caller.member.id, replies.answer_ack(view, choice)
+        )
+
+    async def open_answer(self, body: Payload) -> None:
+        """An open question's Answer button: show the modal."""
+        caller = Caller.of_interaction(body)
+        post_id = actions.parse_open(str(body["actions"][0]["action_id"]))
+        view = await self.service.view(post_id)
+        if not view.post.is_open:
+            raise PostClosed("This question has already been revealed; answers are closed.")
+        url = body.get("response_url") if view.post.kind is PostKind.PRIVATE else None
+        modal = actions.ModalContext(post_id, caller.channel_id or view.post.channel_id, url)
+        await self.client.views_open(
+            trigger_id=body["trigger_id"], view=blocks.answer_modal(view, modal.dump())
+        )
+
+    async def submit_answer(self, body: Payload) -> None:
+        """The modal's submission: record the open answer."""
+        caller = Caller.of_interaction(body)
+        modal = actions.ModalContext.load(str(body["view"].get("private_metadata") or ""))
+        values = body["view"]["state"]["values"]
+        text = str(values[actions.MODAL_BLOCK][actions.MODAL_INPUT].get("value") or "")
+        receipt = await self.service.answer(modal.post_id, caller.member, text=text)
+        view = receipt.view
+        if view.post.kind is PostKind.PRIVATE and modal.response_url:
+            revealed = RevealView(view.post, view.question, Tally({}, 1, 0))
+            verdict = f"You answered: _{blocks.escape(text)}_\nCompare it with the model answer."
+            await AsyncRespond(response_url=modal.response_url)(
+                text=blocks.reveal_text(revealed),
+                blocks=blocks.reveal_blocks(revealed, verdict=verdict),
+                replace_original=True,
+            )
+            return
+        await self.ephemeral(view.post.channel_id, caller.member.id, replies.answer_ack(view, None))
+
+    async def grade(self, body: Payload) -> None:
+        """ "I got it" / "I missed it" after an open question's reveal."""
+        caller = Caller.of_interaction(body)
+        post_id, got = actions.parse_grade(str(body["actions"][0]["action_id"]))
+        await self.service.self_grade(post_id, caller.member, correct=got)
+        post = await self.service.post(post_id)
+        verdict = "you got it" if got else "you missed it"
+        await self.ephemeral(post.channel_id, caller.member.id, f"Thanks, recorded: {verdict}.")

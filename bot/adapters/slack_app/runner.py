@@ -1,0 +1,196 @@
+"""`quizbot slack`: check the settings, wire store, engine, scheduler and bolt, then serve."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import signal
+import sys
+from collections.abc import Iterator
+
+import aiohttp
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.slack_app.app import SlackQuizApp, build_app
+from bot.adapters.slack_app.http_server import HttpServer
+from bot.adapters.slack_app.publisher import SlackPublisher, error_code
+from bot.config import Settings
+from bot.core.admin import GuildAdmin
+from bot.core.bank import QuestionBank
+from bot.core.ports import SystemClock
+from bot.core.service import QuizService
+from bot.scheduling import QuizScheduler
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "slack"
+_TRY_CONSOLE = "to try the quiz without Slack, run `quizbot console`"
+
+
+def settings_problem(settings: Settings, *, http: bool) -> str | None:
+    """What is missing for the chosen mode, as one line naming where to get it."""
+    bot = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
+    app = settings.slack_app_token.get_secret_value() if settings.slack_app_token else ""
+    secret = (
+        settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    )
+    if not bot.strip():
+        return (
+            "SLACK_BOT_TOKEN is not set: create a Slack app from slack-manifest.yaml, install it "
+            f"and copy its Bot User OAuth Token (xoxb-...); {_TRY_CONSOLE}"
+        )
+    if not bot.startswith("xoxb-"):
+        return (
+            f"SLACK_BOT_TOKEN must be the app's bot token, which starts with xoxb-; {_TRY_CONSOLE}"
+        )
+    if http and not secret.strip():
+        return (
+            "SLACK_SIGNING_SECRET is not set: HTTP mode needs the app's Signing Secret "
+            f"(Basic Information > App Credentials); {_TRY_CONSOLE}"
+        )
+    if not http and not app.strip():
+        return (
+            "SLACK_APP_TOKEN is not set: Socket Mode needs an app-level token with "
+            "connections:write (Basic Information > App-Level Tokens, xapp-...), or serve HTTP "
+            f"with --port; {_TRY_CONSOLE}"
+        )
+    if not http and not app.startswith("xapp-"):
+        return (
+            f"SLACK_APP_TOKEN must be an app-level token, which starts with xapp-; {_TRY_CONSOLE}"
+        )
+    return None
+
+
+def _fail(message: str) -> None:
+    print(f"quizbot: {message}", file=sys.stderr)
+
+
+async def run_slack(
+    settings: Settings,
+    bank: QuestionBank,
+    *,
+    http_port: int | None = None,
+    http_host: str = "0.0.0.0",
+    client: AsyncWebClient | None = None,
+    stop: asyncio.Event | None = None,
+    ready: asyncio.Event | None = None,
+) -> int:
+    """Serve Slack until SIGTERM/SIGINT (or `stop`): Socket Mode, or HTTP with `http_port`.
+
+    Returns 2 when a setting is missing or Slack refuses the token, 1 when Slack cannot be
+    reached, 0 after a clean stop. `client` (a Web API client) and the two events exist
+    for tests.
+    """
+    problem = settings_problem(settings, http=http_port is not None)
+    if problem is not None:
+        _fail(problem)
+        return 2
+    assert settings.slack_bot_token is not None
+    if client is None:
+        client = AsyncWebClient(
+            token=settings.slack_bot_token.get_secret_value(),
+            retry_handlers=[AsyncConnectionErrorRetryHandler(), AsyncRateLimitErrorRetryHandler()],
+        )
+    try:
+        identity = await client.auth_test()
+    except SlackApiError as exc:
+        _fail(
+            f"Slack refused SLACK_BOT_TOKEN ({error_code(exc)}): copy the Bot User OAuth Token "
+            f"again from the app's OAuth & Permissions page; {_TRY_CONSOLE}"
+        )
+        return 2
+    except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+        _fail(f"cannot reach Slack ({type(exc).__name__}): check the network and try again")
+        return 1
+
+    # The only place the adapter touches storage: everything else sees the engine's ports.
+    from bot.storage.sqlite import SqliteStore
+
+    store = await SqliteStore.open(settings.db)
+    try:
+        service = QuizService(
+            bank=bank,
+            store=store,
+            clock=SystemClock(),
+            rng=random.Random(),
+            platform=PLATFORM,
+            publisher=SlackPublisher(client),
+        )
+        scheduler = QuizScheduler(service, AsyncIOScheduler())
+        admin = GuildAdmin(service, on_change=scheduler.schedule_daily)
+        secret = settings.slack_signing_secret
+        bot = build_app(
+            service,
+            admin,
+            scheduler,
+            signing_secret=secret.get_secret_value() if secret else "",
+            client=client,
+        )
+        if stop is None:
+            stop = asyncio.Event()
+            with _stop_on_signals(stop):
+                await _serve(bot, scheduler, settings, http_port, http_host, stop, ready)
+        else:
+            await _serve(bot, scheduler, settings, http_port, http_host, stop, ready)
+        log.info("slack: stopped (workspace %s)", identity.get("team"))
+    finally:
+        await store.close()
+    return 0
+
+
+async def _serve(
+    bot: SlackQuizApp,
+    scheduler: QuizScheduler,
+    settings: Settings,
+    http_port: int | None,
+    http_host: str,
+    stop: asyncio.Event,
+    ready: asyncio.Event | None,
+) -> None:
+    await scheduler.start()
+    socket: AsyncSocketModeHandler | None = None
+    server: HttpServer | None = None
+    try:
+        if http_port is None:
+            assert settings.slack_app_token is not None
+            socket = AsyncSocketModeHandler(bot.app, settings.slack_app_token.get_secret_value())
+            await socket.connect_async()  # type: ignore[no-untyped-call]
+            log.info("slack: connected in Socket Mode")
+        else:
+            server = await HttpServer.start(bot.app, host=http_host, port=http_port)
+            log.info("slack: serving HTTP on %s:%s", http_host, server.port)
+        if ready is not None:
+            ready.set()
+        await stop.wait()
+    finally:
+        # New requests stop first, then acknowledged work finishes, then the jobs stop.
+        if socket is not None:
+            await socket.close_async()  # type: ignore[no-untyped-call]
+        if server is not None:
+            await server.close()
+        await bot.drain()
+        scheduler.shutdown()
+
+
+@contextlib.contextmanager
+def _stop_on_signals(stop: asyncio.Event) -> Iterator[None]:
+    loop = asyncio.get_running_loop()
+    installed = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+            installed.append(sig)
+    try:
+        yield
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
