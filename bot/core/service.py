@@ -108,6 +108,8 @@ class QuizService:
             return None
         previous = await self._open_daily(guild_id)
         if previous is not None:
+            if previous.local_date == today.isoformat():
+                return None  # today's is out already (and still open)
             # A new question of the day closes yesterday's, so streaks stay in posting order.
             await self.reveal(previous.post_id)
         level = calendar.daily_level(config, today)

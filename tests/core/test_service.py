@@ -348,10 +348,12 @@ async def test_daily_never_posts_twice_a_day_and_posts_late_the_same_day(
     clock.set(datetime(2026, 11, 24, 8, 59, tzinfo=berlin))
     assert await service.post_daily(GUILD) is None, "not due before its time"
     clock.set(datetime(2026, 11, 24, 22, 30, tzinfo=berlin))
-    assert await service.post_daily(GUILD) is not None, "late the same local day"
+    posted = await service.post_daily(GUILD)
+    assert posted is not None, "late the same local day"
     assert await service.post_daily(GUILD) is None
     assert await admin.post_now(GUILD) is None
     assert len(publisher.published) == 1
+    assert (await service.post(posted.post.post_id)).is_open, "a second attempt closes nothing"
 
 
 async def test_failing_channel_is_recorded_and_retried(
