@@ -45,6 +45,10 @@ def _parser() -> argparse.ArgumentParser:
     run = with_db(commands.add_parser("run", help="run the Discord bot"))
     run.add_argument("--sync", action="store_true", help="sync slash commands before serving")
     with_db(commands.add_parser("sync", help="sync Discord slash commands, then exit"))
+    slack = with_db(commands.add_parser("slack", help="run the Slack app (Socket Mode by default)"))
+    slack.add_argument(
+        "--port", type=int, help="serve HTTP on this port instead (needs SLACK_SIGNING_SECRET)"
+    )
     console = with_db(commands.add_parser("console", help="play in the terminal"))
     console.add_argument("--guild", default="console", help="the guild id the console plays in")
     validate = commands.add_parser("validate", help="check question packs")
@@ -83,6 +87,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.adapters.console.repl import run_console
 
         return asyncio.run(run_console(bank, settings.db, guild_id=args.guild, rng=random.Random()))
+    if args.command == "slack":
+        from bot.adapters.slack_app import run_slack
+
+        return asyncio.run(run_slack(settings, bank, http_port=args.port))
     return _run_discord(args.command, settings, bank, getattr(args, "sync", False))
 
 

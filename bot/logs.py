@@ -38,4 +38,5 @@ def configure_logging(level: str, fmt: str) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     # discord.py logs every gateway event at DEBUG; keep our own debug output readable.
-    logging.getLogger("discord").setLevel(max(logging.INFO, root.level))
+    for noisy in ("discord", "slack_bolt", "slack_sdk", "apscheduler"):
+        logging.getLogger(noisy).setLevel(max(logging.INFO, root.level))

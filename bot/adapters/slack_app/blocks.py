@@ -100,11 +100,14 @@ def ping_text(ping: str) -> str | None:
     return None
 
 
-def post_text(view: PostView) -> str:
+def post_text(view: PostView, ping: str | None = None) -> str:
     """The notification text of a post (Slack shows it where blocks cannot be shown)."""
     label = _KIND_LABEL[view.post.kind]
     prompt = view.question.prompt.splitlines()[0] if view.question.prompt else ""
-    return fit(f"{label} ({view.question.difficulty.value}): {escape(prompt)}", FALLBACK_LIMIT)
+    mention = ping_text(ping) if ping else None
+    lead = f"{mention} " if mention else ""
+    text = f"{label} ({view.question.difficulty.value}): {escape(prompt)}"
+    return lead + fit(text, FALLBACK_LIMIT)
 
 
 def post_blocks(view: PostView, ping: str | None = None) -> list[Block]:

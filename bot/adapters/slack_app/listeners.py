@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,14 +10,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack_app import actions, blocks, commands, replies
 from bot.adapters.slack_app.publisher import SlackPublisher
-from bot.core import calendar
 from bot.core.admin import GuildAdmin
 from bot.core.errors import ChannelUnavailable, NotAllowed, PostClosed
 from bot.core.model import Member, PostKind, RevealView, Tally
 from bot.core.service import QuizService
 from bot.scheduling import QuizScheduler
-
-log = logging.getLogger(__name__)
 
 Payload = dict[str, Any]
 
@@ -107,6 +103,10 @@ class QuizListeners:
                 response_type="ephemeral",
             )
             return
+        except Exception:
+            # Never shown, so it must not hold the channel's one open draw until its reveal.
+            await self.service.discard(view.post.post_id)
+            raise
         await self.service.attach_message(view.post.post_id, message_id)
         self.scheduler.schedule_reveal(view.post)
 
@@ -173,8 +173,6 @@ class QuizListeners:
 
     async def _post_now(self, team_id: str) -> str:
         # The store keeps whole seconds, so compare the error time at that precision.
-        if await self._daily_open_today(team_id):
-            return "Today's question is already posted."
         started = self.service.clock.now().replace(microsecond=0)
         view = await self.admin.post_now(team_id)
         if view is not None:
@@ -185,16 +183,6 @@ class QuizListeners:
         if config.last_error and config.last_error_at and config.last_error_at >= started:
             return f":warning: {blocks.escape(config.last_error)}"
         return "Today's question is already posted."
-
-    async def _daily_open_today(self, team_id: str) -> bool:
-        # post_daily closes the open daily before it checks whether today's is out, so a
-        # second postnow would reveal today's question early: ask first.
-        config = await self.service.config(team_id)
-        today = calendar.local_date(self.service.clock.now(), config.timezone).isoformat()
-        return any(
-            post.guild_id == team_id and post.kind is PostKind.DAILY and post.local_date == today
-            for post in await self.service.due_reveals()
-        )
 
     # -- buttons and the modal --------------------------------------------------
 
@@ -253,7 +241,7 @@ class QuizListeners:
         await self.ephemeral(view.post.channel_id, caller.member.id, replies.answer_ack(view, None))
 
     async def grade(self, body: Payload) -> None:
-        """ "I got it" / "I missed it" after an open question's reveal."""
+        """The self-grade buttons ("I got it" / "I missed it") after an open question's reveal."""
         caller = Caller.of_interaction(body)
         post_id, got = actions.parse_grade(str(body["actions"][0]["action_id"]))
         await self.service.self_grade(post_id, caller.member, correct=got)

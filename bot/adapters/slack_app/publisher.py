@@ -50,7 +50,7 @@ class SlackPublisher:
         try:
             response = await self._client.chat_postMessage(
                 channel=view.post.channel_id,
-                text=blocks.post_text(view),
+                text=blocks.post_text(view, ping_role),
                 blocks=blocks.post_blocks(view, ping_role),
                 unfurl_links=False,
                 unfurl_media=False,

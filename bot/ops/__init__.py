@@ -1,0 +1,1 @@
+"""Operating a deployed quizbot: backups, exports, heartbeat and health checks."""

@@ -1,0 +1,47 @@
+"""The `quizbot backup`, `export` and `health` commands: messages and exit codes for __main__."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import sys
+import time
+from pathlib import Path
+from typing import TextIO
+
+from bot.ops.backup import backup
+from bot.ops.export import Format, export_stats
+from bot.ops.health import check_health
+from bot.ops.heartbeat import MAX_AGE_S, heartbeat_path
+
+
+def backup_command(db: Path, dest: Path) -> int:
+    """Back up `db` to `dest`: 0 on success, 1 with a message on stderr otherwise."""
+    try:
+        asyncio.run(backup(db, dest))
+    except (ValueError, RuntimeError, OSError, sqlite3.Error) as exc:
+        print(f"quizbot: backup failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"backed up {db} to {dest}")
+    return 0
+
+
+def export_command(db: Path, guild_id: str, fmt: Format, out: TextIO | None = None) -> int:
+    """Export a guild's member stats to `out` (stdout): 0, or 1 with a message on stderr."""
+    try:
+        count = export_stats(db, guild_id, fmt, out or sys.stdout)
+    except (ValueError, OSError, sqlite3.Error) as exc:
+        print(f"quizbot: export failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"exported {count} member(s) of guild {guild_id}", file=sys.stderr)
+    return 0
+
+
+def health_command(
+    db: Path, *, heartbeat: bool = True, max_age_s: int = MAX_AGE_S, now: float | None = None
+) -> int:
+    """Print the health verdict: 0 healthy, 1 unhealthy (Docker HEALTHCHECK's convention)."""
+    beat = heartbeat_path(db) if heartbeat else None
+    ok, message = check_health(db, beat, max_age_s, time.time() if now is None else now)
+    print(f"{'healthy' if ok else 'unhealthy'}: {message}", file=sys.stdout if ok else sys.stderr)
+    return 0 if ok else 1

@@ -1,0 +1,60 @@
+"""The running bot's heartbeat: a file next to the database holding the last beat's UTC time."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from bot.core.ports import Clock
+
+log = logging.getLogger(__name__)
+
+INTERVAL_S = 30
+# Three missed beats: one slow beat is noise, three mean the event loop or the gateway is stuck.
+MAX_AGE_S = 3 * INTERVAL_S
+
+
+def heartbeat_path(db: Path) -> Path:
+    """Where the bot beats for the database `db`: `<db>.heartbeat`."""
+    return db.with_name(f"{db.name}.heartbeat")
+
+
+def write_heartbeat(path: Path, when: float) -> None:
+    """Atomically replace the file with `when` (UTC unix seconds); never seen half-written."""
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as file:
+            file.write(f"{when:.3f}\n")
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise
+
+
+def read_heartbeat(path: Path) -> float:
+    """The last beat's UTC unix time; OSError if missing, ValueError if garbled."""
+    return float(path.read_text(encoding="ascii").strip())
+
+
+async def beat_forever(
+    path: Path,
+    interval: float,
+    clock: Clock,
+    *,
+    alive: Callable[[], bool] | None = None,
+) -> None:
+    """Write a beat now and every `interval` seconds (while `alive()`), until cancelled."""
+    while True:
+        if alive is None or alive():
+            try:
+                write_heartbeat(path, clock.now().timestamp())
+            except OSError as exc:
+                # A full disk must not stop the bot; a stale heartbeat reports it soon enough.
+                log.warning("cannot write heartbeat %s: %s", path, exc)
+        await asyncio.sleep(interval)
