@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import random
@@ -67,6 +68,7 @@ class QuizService:
         # Posts never change except message id and reveal time, and the writer re-checks
         # the reveal authoritatively, so a cache spares the answer path a read.
         self._posts: OrderedDict[int, Post] = OrderedDict()
+        self._loading: dict[int, asyncio.Future[Post | None]] = {}
 
     # -- configuration --------------------------------------------------------
 
@@ -129,6 +131,7 @@ class QuizService:
         post = await self.store.write(job)
         if post is None:
             return None
+        self._remember(post)
         return await self._publish(post, config)
 
     async def republish_unsent(self) -> None:
@@ -172,6 +175,7 @@ class QuizService:
             return await tx.insert_post(dataclasses.replace(draft, owner_id=owner))
 
         post = await self.store.write(job)
+        self._remember(post)
         return self._view(post)
 
     async def attach_message(self, post_id: int, message_id: str) -> None:
@@ -181,7 +185,9 @@ class QuizService:
             await tx.set_message_id(post_id, message_id)
 
         await self.store.write(job)
-        self._posts.pop(post_id, None)
+        cached = self._posts.get(post_id)
+        if cached is not None:
+            self._posts[post_id] = dataclasses.replace(cached, message_id=message_id)
 
     async def discard(self, post_id: int) -> None:
         """Forget a post that could not be delivered."""
@@ -288,14 +294,26 @@ class QuizService:
     async def post(self, post_id: int) -> Post:
         """A post by id (cached), or NotFound."""
         post = self._posts.get(post_id)
-        if post is None:
-            post = await self.store.post(post_id)
-            if post is None:
-                raise NotFound("This question no longer exists.")
-            self._posts[post_id] = post
-            if len(self._posts) > _POST_CACHE_SIZE:
-                self._posts.popitem(last=False)
-        return post
+        if post is not None:
+            return post
+        # A burst of answers to a post not cached yet shares one read, not one each.
+        loading = self._loading.get(post_id)
+        if loading is None:
+            loading = asyncio.ensure_future(self.store.post(post_id))
+            self._loading[post_id] = loading
+            loading.add_done_callback(lambda _: self._loading.pop(post_id, None))
+        found = await asyncio.shield(loading)
+        if found is None:
+            raise NotFound("This question no longer exists.")
+        if found.is_open:
+            self._remember(found)
+        return found
+
+    def _remember(self, post: Post) -> None:
+        self._posts[post.post_id] = post
+        self._posts.move_to_end(post.post_id)
+        if len(self._posts) > _POST_CACHE_SIZE:
+            self._posts.popitem(last=False)
 
     async def view(self, post_id: int) -> PostView:
         """A post with its question, for rendering."""

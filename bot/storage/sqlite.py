@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-_UPSERT_ANSWER = """
+UPSERT_ANSWER = """
 INSERT INTO answers (post_id, member_id, member_name, choice, text, answered_at)
 VALUES (?, ?, ?, ?, ?, ?)
 ON CONFLICT (post_id, member_id) DO UPDATE SET
@@ -115,13 +115,33 @@ def _ranked(rows: Iterable[Sequence[Any]], first_rank: int = 1) -> list[BoardEnt
     return entries
 
 
-class SqliteStore:
-    """The Store port on one aiosqlite connection; open with `SqliteStore.open(path)`."""
+class _Queries:
+    """Statement helpers on one connection; each query is a single trip to its thread."""
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
-        self._writer = Writer(conn, _UPSERT_ANSWER)
-        self._tx = _SqliteTx(conn)
+
+    async def _one(self, sql: str, params: Sequence[Any]) -> Any:
+        rows = await self._conn.execute_fetchall(sql, params)
+        return next(iter(rows), None)
+
+    async def _all(self, sql: str, params: Sequence[Any]) -> Iterable[Any]:
+        return await self._conn.execute_fetchall(sql, params)
+
+
+class SqliteStore(_Queries):
+    """The Store port: all writes on one connection through the single writer, reads on a
+    second, read-only connection. WAL lets that reader see only committed data while a
+    write batch is open, and keeps reads from queueing behind commits."""
+
+    def __init__(
+        self, writer_conn: aiosqlite.Connection, reader_conn: aiosqlite.Connection
+    ) -> None:
+        super().__init__(reader_conn)
+        self._writer_conn = writer_conn
+        self._writer = Writer(writer_conn, UPSERT_ANSWER)
+        self._tx = _SqliteTx(writer_conn)
+        self._reads = _SqliteTx(reader_conn)
 
     def __repr__(self) -> str:
         return "SqliteStore()"
@@ -129,9 +149,9 @@ class SqliteStore:
     @classmethod
     async def open(cls, path: str | Path) -> SqliteStore:
         """Connect, set the pragmas, apply migrations and start the writer."""
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
         conn = await aiosqlite.connect(str(path), isolation_level=None)
+        reader: aiosqlite.Connection | None = None
         try:
             await conn.execute("PRAGMA journal_mode = WAL")
             # FULL makes each commit durable on power loss too; group commit pays it once per batch.
@@ -139,18 +159,24 @@ class SqliteStore:
             await conn.execute("PRAGMA foreign_keys = ON")
             await conn.execute("PRAGMA busy_timeout = 5000")
             await migrate(conn)
+            reader = await aiosqlite.connect(str(path), isolation_level=None)
+            await reader.execute("PRAGMA query_only = ON")
+            await reader.execute("PRAGMA busy_timeout = 5000")
         except BaseException:
+            if reader is not None:
+                await reader.close()
             await conn.close()
             raise
-        store = cls(conn)
+        store = cls(conn, reader)
         store._writer.start()
         return store
 
     async def close(self) -> None:
-        """Commit queued writes, then close the connection."""
+        """Commit queued writes, then close both connections."""
         await self._writer.close()
-        await self._conn.execute("PRAGMA optimize")
         await self._conn.close()
+        await self._writer_conn.execute("PRAGMA optimize")
+        await self._writer_conn.close()
 
     # -- writes ---------------------------------------------------------------
 
@@ -173,17 +199,9 @@ class SqliteStore:
 
     # -- reads ----------------------------------------------------------------
 
-    async def _one(self, sql: str, params: Sequence[Any]) -> Any:
-        async with self._conn.execute(sql, params) as cursor:
-            return await cursor.fetchone()
-
-    async def _all(self, sql: str, params: Sequence[Any]) -> Iterable[Any]:
-        async with self._conn.execute(sql, params) as cursor:
-            return await cursor.fetchall()
-
     async def guild(self, guild_id: str) -> GuildConfig | None:
         """A guild's configuration."""
-        return await self._tx.guild(guild_id)
+        return await self._reads.guild(guild_id)
 
     async def guilds(self, platform: str) -> list[GuildConfig]:
         """Every configured guild of a platform."""
@@ -195,7 +213,7 @@ class SqliteStore:
 
     async def post(self, post_id: int) -> Post | None:
         """A post by id."""
-        return await self._tx.post(post_id)
+        return await self._reads.post(post_id)
 
     async def open_posts(self, platform: str) -> list[Post]:
         """Unrevealed posts of a platform, soonest reveal first."""
@@ -217,7 +235,7 @@ class SqliteStore:
 
     async def member_stats(self, guild_id: str, member_id: str) -> MemberStats | None:
         """A member's totals with the per-level breakdown."""
-        found = await self._tx.load_stats(guild_id, [member_id])
+        found = await self._reads.load_stats(guild_id, [member_id])
         return found.get(member_id)
 
     async def last_revealed_seq(self, guild_id: str) -> int:
@@ -290,19 +308,8 @@ class SqliteStore:
         return BoardEntry(row[2] + 1, member_id, row[0], row[1]) if row else None
 
 
-class _SqliteTx:
+class _SqliteTx(_Queries):
     """The StoreTx port: statements run inside the writer's current transaction."""
-
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
-
-    async def _one(self, sql: str, params: Sequence[Any]) -> Any:
-        async with self._conn.execute(sql, params) as cursor:
-            return await cursor.fetchone()
-
-    async def _all(self, sql: str, params: Sequence[Any]) -> Iterable[Any]:
-        async with self._conn.execute(sql, params) as cursor:
-            return await cursor.fetchall()
 
     async def guild(self, guild_id: str) -> GuildConfig | None:
         row = await self._one(
