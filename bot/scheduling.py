@@ -8,8 +8,10 @@ same local day.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -66,6 +68,7 @@ class QuizScheduler:
         self.scheduler = scheduler
         # With sharding, each process schedules only its own shards' guilds.
         self._owns_guild = owns_guild
+        self._running: set[asyncio.Task[object]] = set()
 
     async def start(self) -> None:
         """Rebuild every job from the database and catch up on what was missed."""
@@ -80,10 +83,23 @@ class QuizScheduler:
                 self.schedule_daily(config)
                 await self.run_daily(config.guild_id)
 
-    def shutdown(self) -> None:
-        """Stop running jobs; pending ones are rebuilt from the database next start."""
+    async def shutdown(self) -> None:
+        """Start no more jobs and let running ones finish; pending ones are rebuilt next start."""
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        # AsyncIOScheduler does not wait for its coroutine jobs; the store must outlive them.
+        await asyncio.gather(*self._running, return_exceptions=True)
+
+    @contextmanager
+    def _tracked(self) -> Iterator[None]:
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+        try:
+            yield
+        finally:
+            if task is not None:
+                self._running.discard(task)
 
     def schedule_daily(self, config: GuildConfig) -> None:
         """Create, move or remove a guild's daily job after its settings changed."""
@@ -118,23 +134,25 @@ class QuizScheduler:
 
     async def run_daily(self, guild_id: str) -> None:
         """Post the guild's daily question if it is due and not out yet."""
-        try:
-            view = await self.service.post_daily(guild_id)
-        except QuizError as exc:
-            log.warning("guild %s: daily post skipped: %s", guild_id, exc)
-            return
-        except Exception:
-            log.exception("guild %s: daily post failed", guild_id)
-            return
-        if view is not None:
-            self.schedule_reveal(view.post)
+        with self._tracked():
+            try:
+                view = await self.service.post_daily(guild_id)
+            except QuizError as exc:
+                log.warning("guild %s: daily post skipped: %s", guild_id, exc)
+                return
+            except Exception:
+                log.exception("guild %s: daily post failed", guild_id)
+                return
+            if view is not None:
+                self.schedule_reveal(view.post)
 
     async def run_reveal(self, post_id: int) -> None:
         """Reveal a post; a failure is logged and never stops other jobs."""
-        try:
-            await self.service.reveal(post_id)
-        except Exception:
-            log.exception("reveal of post %s failed", post_id)
+        with self._tracked():
+            try:
+                await self.service.reveal(post_id)
+            except Exception:
+                log.exception("reveal of post %s failed", post_id)
 
     def next_daily(self, config: GuildConfig, now: datetime) -> datetime | None:
         """When the guild's next daily post is due."""

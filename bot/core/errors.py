@@ -31,6 +31,10 @@ class DrawAlreadyOpen(QuizError):
         self.reveal_at_unix = reveal_at_unix
 
 
+class DeliveryFailed(QuizError):
+    """An admin's manual post could not reach its channel; the message says why."""
+
+
 class NotAllowed(QuizError):
     """The caller lacks the permission an action requires."""
 

@@ -13,6 +13,7 @@ from bot.core import calendar, scoring, selection
 from bot.core.bank import QuestionBank
 from bot.core.errors import (
     ChannelUnavailable,
+    DeliveryFailed,
     DrawAlreadyOpen,
     InvalidInput,
     NoQuestions,
@@ -98,8 +99,9 @@ class QuizService:
     async def post_daily(self, guild_id: str, *, manual: bool = False) -> PostView | None:
         """Post today's daily question unless it is already out (or today is not a posting day).
 
-        `manual` (the admin's postnow) posts on any day, even when paused. Returns the
-        view that was published, or None when nothing was posted.
+        `manual` (the admin's postnow) posts on any day, even when paused, and raises
+        DeliveryFailed when the channel refuses the post. Returns the published view, or
+        None when nothing was posted.
         """
         config = await self.config(guild_id)
         if config.channel_id is None:
@@ -132,7 +134,7 @@ class QuizService:
         if post is None:
             return None
         self._remember(post)
-        return await self._publish(post, config)
+        return await self._publish(post, config, raise_on_failure=manual)
 
     async def republish_unsent(self) -> None:
         """Publish daily posts whose message was never confirmed (a stop between the two)."""
@@ -437,7 +439,9 @@ class QuizService:
     def _view(self, post: Post) -> PostView:
         return PostView(post, self.bank.get(post.question_id))
 
-    async def _publish(self, post: Post, config: GuildConfig) -> PostView | None:
+    async def _publish(
+        self, post: Post, config: GuildConfig, *, raise_on_failure: bool = False
+    ) -> PostView | None:
         view = self._view(post)
         if self.publisher is None:
             return view
@@ -446,7 +450,10 @@ class QuizService:
         except ChannelUnavailable as exc:
             log.warning("guild %s: daily post failed: %s", post.guild_id, exc)
             await self.discard(post.post_id)
-            await self.record_error(post.guild_id, f"Could not post the daily question: {exc}")
+            problem = f"Could not post the daily question: {exc}"
+            await self.record_error(post.guild_id, problem)
+            if raise_on_failure:
+                raise DeliveryFailed(problem) from exc
             return None
         await self.attach_message(post.post_id, message_id)
         if config.last_error:

@@ -194,9 +194,7 @@ class QuizAdmin(app_commands.Group, name="quizadmin", description="Configure the
         ctx = quiz_of(interaction)
         view = await ctx.admin.post_now(guild_key(interaction))
         if view is None:
-            status = await ctx.admin.status(guild_key(interaction))
-            problem = status.config.last_error
-            await reply(interaction, problem or "Today's question is already posted.")
+            await reply(interaction, "Today's question is already posted.")
             return
         ctx.scheduler.schedule_reveal(view.post)
         await reply(interaction, f"Posted in <#{view.post.channel_id}>.")

@@ -93,7 +93,7 @@ async def run_discord(settings: Settings, bank: QuestionBank, *, sync: bool, ser
         print(f"quizbot: cannot reach Discord: {exc}", file=sys.stderr)
         return 1
     finally:
-        client.quiz.scheduler.shutdown()
+        await client.quiz.scheduler.shutdown()
         if not client.is_closed():
             await client.close()
         # Closing the store drains the writer: every acknowledged answer is committed.

@@ -172,17 +172,11 @@ class QuizListeners:
         return ":white_check_mark: Saved."
 
     async def _post_now(self, team_id: str) -> str:
-        # The store keeps whole seconds, so compare the error time at that precision.
-        started = self.service.clock.now().replace(microsecond=0)
         view = await self.admin.post_now(team_id)
-        if view is not None:
-            self.scheduler.schedule_reveal(view.post)
-            return f":white_check_mark: Posted today's question in <#{view.post.channel_id}>."
-        # post_daily answers None both when today's post is out and when delivery failed.
-        config = await self.service.config(team_id)
-        if config.last_error and config.last_error_at and config.last_error_at >= started:
-            return f":warning: {blocks.escape(config.last_error)}"
-        return "Today's question is already posted."
+        if view is None:
+            return "Today's question is already posted."
+        self.scheduler.schedule_reveal(view.post)
+        return f":white_check_mark: Posted today's question in <#{view.post.channel_id}>."
 
     # -- buttons and the modal --------------------------------------------------
 

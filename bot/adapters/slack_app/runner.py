@@ -178,7 +178,7 @@ async def _serve(
         if server is not None:
             await server.close()
         await bot.drain()
-        scheduler.shutdown()
+        await scheduler.shutdown()
 
 
 @contextlib.contextmanager

@@ -127,7 +127,7 @@ class SlackHarness:
             self._http = None
         await self.server.close()
         await self.bot.drain()
-        self.scheduler.shutdown()
+        await self.scheduler.shutdown()
         await self.store.close()
 
     async def restart(self) -> None:
