@@ -51,6 +51,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     console = with_db(commands.add_parser("console", help="play in the terminal"))
     console.add_argument("--guild", default="console", help="the guild id the console plays in")
+    backup = with_db(commands.add_parser("backup", help="copy the live database safely"))
+    backup.add_argument("path", type=Path, help="the new backup file (never overwritten)")
+    export = with_db(commands.add_parser("export", help="print a server's member stats"))
+    export.add_argument("--guild", required=True, help="the server (guild) or workspace id")
+    export.add_argument("--format", choices=("csv", "json"), default="csv")
+    health = with_db(commands.add_parser("health", help="exit 0 when the bot looks healthy"))
+    health.add_argument("--no-heartbeat", action="store_true", help="check the database only")
     validate = commands.add_parser("validate", help="check question packs")
     validate.add_argument("paths", nargs="*", type=Path, help="pack files or folders")
     commands.add_parser("schema", help="print the JSON Schema of the pack format")
@@ -76,6 +83,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "schema":
         print(json.dumps(pack_schema(), indent=2))
         return 0
+    # Operations work on the database alone, so a broken pack never blocks a backup.
+    if args.command == "backup":
+        from bot.ops.cli import backup_command
+
+        return backup_command(settings.db, args.path)
+    if args.command == "export":
+        from bot.ops.cli import export_command
+
+        return export_command(settings.db, args.guild, args.format)
+    if args.command == "health":
+        from bot.ops.cli import health_command
+
+        return health_command(settings.db, heartbeat=not args.no_heartbeat)
     try:
         bank = load_bank(settings.packs)
     except PackError as exc:

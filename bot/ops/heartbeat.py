@@ -7,7 +7,8 @@ import contextlib
 import logging
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from bot.core.ports import Clock
@@ -58,3 +59,24 @@ async def beat_forever(
                 # A full disk must not stop the bot; a stale heartbeat reports it soon enough.
                 log.warning("cannot write heartbeat %s: %s", path, exc)
         await asyncio.sleep(interval)
+
+
+@asynccontextmanager
+async def heartbeat(
+    db: Path,
+    clock: Clock,
+    *,
+    alive: Callable[[], bool] | None = None,
+    interval: float = INTERVAL_S,
+) -> AsyncIterator[Path]:
+    """Beat next to `db` for the duration of the block; yields the heartbeat file's path."""
+    path = heartbeat_path(db)
+    task = asyncio.create_task(
+        beat_forever(path, interval, clock, alive=alive), name="quizbot-heartbeat"
+    )
+    try:
+        yield path
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

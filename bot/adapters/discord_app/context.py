@@ -74,8 +74,10 @@ async def guarded(interaction: discord.Interaction, handler: Callable[[], Awaita
     except QuizError as exc:
         await reply(interaction, str(exc))
     except Exception:
-        log.exception(
-            "interaction failed",
-            extra={"guild_id": interaction.guild_id, "user_id": interaction.user.id},
-        )
+        context = {"guild_id": interaction.guild_id, "user_id": interaction.user.id}
+        if interaction.client.is_closed():
+            # Stopping: the work is committed, only the acknowledgement could not be sent.
+            log.warning("interaction left unanswered: the bot is stopping", extra=context)
+            return
+        log.exception("interaction failed", extra=context)
         await reply(interaction, "Something went wrong on our side; please try again.")

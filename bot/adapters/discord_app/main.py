@@ -21,6 +21,7 @@ from bot.core.admin import GuildAdmin
 from bot.core.bank import QuestionBank
 from bot.core.ports import Clock, Store, SystemClock
 from bot.core.service import QuizService
+from bot.ops.heartbeat import heartbeat
 from bot.scheduling import QuizScheduler
 from bot.storage.sqlite import SqliteStore
 
@@ -82,7 +83,13 @@ async def run_discord(settings: Settings, bank: QuestionBank, *, sync: bool, ser
     try:
         token = settings.discord_token.get_secret_value()
         if serve:
-            await client.start(token)
+
+            def connected() -> bool:
+                # is_ready() stays true while reconnecting; the socket tells the truth.
+                return client.is_ready() and client.ws is not None and client.ws.open
+
+            async with heartbeat(settings.db, SystemClock(), alive=connected):
+                await client.start(token)
         else:
             async with client:
                 await client.login(token)

@@ -28,6 +28,7 @@ from bot.core.admin import GuildAdmin
 from bot.core.bank import QuestionBank
 from bot.core.ports import SystemClock
 from bot.core.service import QuizService
+from bot.ops.heartbeat import heartbeat
 from bot.scheduling import QuizScheduler
 
 log = logging.getLogger(__name__)
@@ -135,12 +136,14 @@ async def run_slack(
             signing_secret=secret.get_secret_value() if secret else "",
             client=client,
         )
-        if stop is None:
-            stop = asyncio.Event()
-            with _stop_on_signals(stop):
+        # The healthcheck reads this beat; Slack connections reconnect on their own.
+        async with heartbeat(settings.db, service.clock):
+            if stop is None:
+                stop = asyncio.Event()
+                with _stop_on_signals(stop):
+                    await _serve(bot, scheduler, settings, http_port, http_host, stop, ready)
+            else:
                 await _serve(bot, scheduler, settings, http_port, http_host, stop, ready)
-        else:
-            await _serve(bot, scheduler, settings, http_port, http_host, stop, ready)
         log.info("slack: stopped (workspace %s)", identity.get("team"))
     finally:
         await store.close()

@@ -1,0 +1,1 @@
+"""Tests of bot.ops and of the deployment files."""
