@@ -202,6 +202,5 @@ class AnswerReceipt:
 
     view: PostView
     choice: int | None
-    changed: bool
     # Private practice reveals at once, so the receipt then carries the verdict.
     correct: bool | None = None

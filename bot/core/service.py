@@ -230,10 +230,8 @@ class QuizService:
             raise PostClosed("This question has already been revealed; answers are closed.")
         if post.kind is PostKind.PRIVATE:
             await self.reveal(post_id)
-            return AnswerReceipt(
-                view, choice, changed=False, correct=scoring.grade(question, record)
-            )
-        return AnswerReceipt(view, choice, changed=False)
+            return AnswerReceipt(view, choice, correct=scoring.grade(question, record))
+        return AnswerReceipt(view, choice)
 
     async def self_grade(self, post_id: int, member: Member, *, correct: bool) -> bool:
         """An open question's answerer grades themself after the reveal, once."""
@@ -271,7 +269,14 @@ class QuizService:
             if post is None or not await tx.mark_revealed(post_id, now):
                 return None
             post = dataclasses.replace(post, revealed_at=now)
-            question = self.bank.get(post.question_id)
+            try:
+                question = self.bank.get(post.question_id)
+            except NotFound:
+                # Its pack was changed since posting: close the post, nothing left to grade.
+                log.warning(
+                    "post %s: question %s is gone; closed ungraded", post_id, post.question_id
+                )
+                return None
             answers = await tx.answers(post_id)
             grades = [(a.member.id, scoring.grade(question, a)) for a in answers]
             await tx.set_graded(post_id, grades)

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.core.admin import GuildAdmin
+from bot.core.bank import QuestionBank
 from bot.core.errors import DrawAlreadyOpen, InvalidInput, NoQuestions, NotAllowed, PostClosed
 from bot.core.model import Member, Period, PostKind, PostView, RankBy
 from bot.core.questions import Difficulty
@@ -547,3 +548,20 @@ async def test_status_reports_next_post_in_guild_time(admin: GuildAdmin, clock: 
     clock.set(datetime(2026, 11, 27, 15, 0, tzinfo=UTC))  # Friday 10:00 in New York
     status = await admin.status(GUILD)
     assert status.next_post == datetime(2026, 11, 30, 14, 0, tzinfo=UTC)
+
+
+async def test_a_post_whose_question_left_the_packs_still_closes(
+    store: SqliteStore, clock: FakeClock, publisher: RecordingPublisher
+) -> None:
+    before = QuizService(
+        bank=small_bank(), store=store, clock=clock, rng=random.Random(1), platform="test"
+    )
+    view = await before.draw(GUILD, CHANNEL, ALICE, difficulty=Difficulty.ENTRY)
+    await before.answer(view.post.post_id, ALICE, choice=right(view))
+    others = [q for q in small_bank() if q.id != view.question.id]
+    after = QuizService(
+        bank=QuestionBank(others), store=store, clock=clock, rng=random.Random(1), platform="test"
+    )
+    assert await after.reveal(view.post.post_id) is None
+    assert await after.due_reveals() == []
+    assert publisher.reveals == []
