@@ -1,30 +1,12 @@
-"""The quiz data of the Slack tests: a settable clock and a small question bank."""
+"""The quiz data of the Slack tests: the shared fake clock and a small question bank."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 from bot.core.bank import QuestionBank
 from bot.core.questions import Choice, Difficulty, Question
+from tests.fakes import FakeClock as Clock
 
-
-class Clock:
-    """The service's clock: `now()` returns whatever the test set."""
-
-    def __init__(self, start: datetime) -> None:
-        self.current = start
-
-    def now(self) -> datetime:
-        """The set instant."""
-        return self.current
-
-    def set(self, when: datetime) -> None:
-        """Jump to an instant (stored as UTC)."""
-        self.current = when.astimezone(UTC)
-
-    def advance(self, **delta: float) -> None:
-        """Move forward."""
-        self.current += timedelta(**delta)
+__all__ = ["Clock", "quiz_bank"]
 
 
 def _question(
