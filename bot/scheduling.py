@@ -12,13 +12,11 @@ import asyncio
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 
-from bot.core import calendar
 from bot.core.errors import QuizError
 from bot.core.model import GuildConfig, Post, PostKind
 from bot.core.service import QuizService
@@ -153,7 +151,3 @@ class QuizScheduler:
                 await self.service.reveal(post_id)
             except Exception:
                 log.exception("reveal of post %s failed", post_id)
-
-    def next_daily(self, config: GuildConfig, now: datetime) -> datetime | None:
-        """When the guild's next daily post is due."""
-        return calendar.next_slot(config, now)
