@@ -172,6 +172,10 @@ class Store(Protocol):
         """Every unrevealed post of a platform, soonest reveal first."""
         ...
 
+    async def open_daily(self, guild_id: str) -> Post | None:
+        """The guild's unrevealed daily post, if any."""
+        ...
+
     async def answer_of(self, post_id: int, member_id: str) -> Answer | None:
         """A member's answer to a post."""
         ...

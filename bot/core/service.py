@@ -110,7 +110,7 @@ class QuizService:
         today = calendar.local_date(now, config.timezone)
         if not manual and calendar.due_today(config, now) is None:
             return None
-        previous = await self._open_daily(guild_id)
+        previous = await self.store.open_daily(guild_id)
         if previous is not None:
             if previous.local_date == today.isoformat():
                 return None  # today's is out already (and still open)
@@ -396,12 +396,6 @@ class QuizService:
     async def _ensure_guild(self, tx: StoreTx, config: GuildConfig) -> None:
         if await tx.guild(config.guild_id) is None:
             await tx.save_guild(config)
-
-    async def _open_daily(self, guild_id: str) -> Post | None:
-        async def job(tx: StoreTx) -> Post | None:
-            return await tx.open_daily(guild_id)
-
-        return await self.store.write(job)
 
     async def _credit(
         self,

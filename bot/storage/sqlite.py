@@ -224,6 +224,10 @@ class SqliteStore(_Queries):
         )
         return [_post(row) for row in rows]
 
+    async def open_daily(self, guild_id: str) -> Post | None:
+        """The guild's unrevealed daily post, if any."""
+        return await self._reads.open_daily(guild_id)
+
     async def answer_of(self, post_id: int, member_id: str) -> Answer | None:
         """A member's answer to a post."""
         row = await self._one(
