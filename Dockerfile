@@ -1,7 +1,7 @@
 # quizbot image: `docker compose up -d` (see README.md, "Deploying").
 
 # -- builder: a virtualenv with the dependencies, then the project ---------------------------
-FROM python:3.12-slim AS builder
+FROM python:3.12.7-slim-bookworm AS builder
 
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
@@ -11,20 +11,19 @@ RUN python -m venv /opt/venv
 ENV PATH="/opt/venv/bin:$PATH"
 WORKDIR /src
 
-# Dependencies first, from pyproject.toml alone: this layer is rebuilt when they change,
-# not on every code edit.
-COPY pyproject.toml ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
-    && pip install -r /tmp/requirements.txt
+# Dependencies first, from the hashed lock file alone: this layer is rebuilt when the lock
+# changes, not on every code edit.
+COPY requirements/runtime.txt ./requirements/
+RUN pip install --require-hashes -r requirements/runtime.txt
 
 # Then the code: the same `pip install` of the project that `make` does, minus the dev
 # extras and the editable mode.
-COPY README.md ./
+COPY pyproject.toml README.md LICENSE ./
 COPY bot/ ./bot/
 RUN pip install --no-deps .
 
 # -- runtime: the virtualenv, the question packs and an unprivileged user --------------------
-FROM python:3.12-slim
+FROM python:3.12.7-slim-bookworm
 
 RUN groupadd --system --gid 10001 quizbot \
     && useradd --system --uid 10001 --gid quizbot --home-dir /app --no-create-home \

@@ -6,9 +6,11 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import random
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -31,11 +33,27 @@ def pack_schema() -> dict[str, object]:
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
 
 
+def _version() -> str:
+    try:
+        return metadata.version("quizbot")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
+
+
+def _setting_name(field: str) -> str:
+    """The environment variable behind a settings field, as the user wrote it."""
+    info = Settings.model_fields.get(field)
+    if info is not None and info.alias:
+        return info.alias
+    return f"QUIZBOT_{field.upper()}"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="quizbot",
         description="Python interview practice quiz for Discord, Slack and the terminal.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def with_db(sub: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -66,13 +84,29 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `quizbot` console script."""
+    try:
+        code = _main(argv)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (`quizbot schema | head`): stop quietly, as `cat` does. Point
+        # stdout at /dev/null so the interpreter's own flush at exit cannot fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    return code
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
+    # The schema depends on nothing configurable, so no setting can block it.
+    if args.command == "schema":
+        print(json.dumps(pack_schema(), indent=2))
+        return 0
     try:
         settings = Settings()
     except ValidationError as exc:
         for error in exc.errors():
-            field = ".".join(str(part) for part in error["loc"])
-            print(f"quizbot: setting {field}: {error['msg']}", file=sys.stderr)
+            field = str(error["loc"][0]) if error["loc"] else "?"
+            print(f"quizbot: {_setting_name(field)}: {error['msg']}", file=sys.stderr)
         return 2
     if getattr(args, "db", None) is not None:
         settings = settings.model_copy(update={"db": args.db})
@@ -80,9 +114,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.command == "validate":
         return _validate(args.paths or settings.packs)
-    if args.command == "schema":
-        print(json.dumps(pack_schema(), indent=2))
-        return 0
     # Operations work on the database alone, so a broken pack never blocks a backup.
     if args.command == "backup":
         from bot.ops.cli import backup_command

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 import sqlite3
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -165,7 +166,7 @@ async def test_thousand_concurrent_answers(service: QuizService, db_path: Path) 
     )
     revealed = await service.reveal(view.post.post_id)
 
-    with sqlite3.connect(db_path) as conn:
+    with closing(sqlite3.connect(db_path)) as conn, conn:
         (rows,) = conn.execute(
             "SELECT COUNT(*) FROM answers WHERE post_id = ?", (view.post.post_id,)
         ).fetchone()
@@ -183,7 +184,7 @@ async def test_one_member_answering_twice_concurrently_keeps_the_last(
         service.answer(view.post.post_id, ALICE, choice=right(view)),
         service.answer(view.post.post_id, ALICE, choice=wrong(view)),
     )
-    with sqlite3.connect(db_path) as conn:
+    with closing(sqlite3.connect(db_path)) as conn, conn:
         rows = conn.execute(
             "SELECT choice FROM answers WHERE post_id = ?", (view.post.post_id,)
         ).fetchall()

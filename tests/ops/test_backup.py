@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from tests.conftest import CHANNEL, GUILD
 
 def count_answers(db: Path) -> int:
     """Committed answers, as a separate reader sees them."""
-    with sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True) as conn:
+    with closing(sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)) as conn, conn:
         (count,) = conn.execute("SELECT count(*) FROM answers").fetchone()
     conn.close()
     return int(count)
@@ -96,7 +97,7 @@ async def test_backup_while_answers_are_committed(
     assert after == 3000 + answering.sent, "the store went on committing through the backup"
     assert leftovers(tmp_path) == [], "no partial file is left behind"
     # The copy is one self-contained file in rollback-journal mode.
-    with sqlite3.connect(dest) as conn:
+    with closing(sqlite3.connect(dest)) as conn, conn:
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("delete",)
     conn.close()
 

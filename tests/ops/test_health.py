@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import sqlite3
 from collections.abc import Callable
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -147,14 +148,14 @@ async def test_healthy_while_the_bot_has_the_database_open(tmp_path: Path) -> No
 def empty_database(path: Path) -> None:
     """A valid SQLite file without quizbot's schema."""
     sqlite3.connect(path).close()
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn, conn:
         conn.execute("CREATE TABLE unrelated (x)")
     conn.close()
 
 
 def older_schema(path: Path) -> None:
     """Quizbot's tables, but a schema version behind the code."""
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn, conn:
         conn.executescript(
             "CREATE TABLE guilds (x); CREATE TABLE posts (x); CREATE TABLE answers (x);"
             "CREATE TABLE member_stats (x); CREATE TABLE level_stats (x);"
@@ -166,7 +167,7 @@ def older_schema(path: Path) -> None:
 def newer_schema(path: Path) -> None:
     """Quizbot's tables at a version this code does not know."""
     older_schema(path)
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn, conn:
         conn.execute("PRAGMA user_version = 99")
     conn.close()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ async def test_fresh_database_gets_the_newest_schema_in_wal_mode(tmp_path: Path)
     path = tmp_path / "new.db"
     store = await SqliteStore.open(path)
     await store.close()
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn, conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == migrations()[-1][0]
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         tables = {
@@ -29,13 +30,13 @@ async def test_reopening_applies_nothing_twice(tmp_path: Path) -> None:
     for _ in range(2):
         store = await SqliteStore.open(path)
         await store.close()
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn, conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == migrations()[-1][0]
 
 
 async def test_newer_schema_is_refused_with_a_clear_message(tmp_path: Path) -> None:
     path = tmp_path / "future.db"
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn, conn:
         conn.execute("PRAGMA user_version = 999")
     with pytest.raises(RuntimeError, match="schema is version 999, newer than this quizbot knows"):
         await SqliteStore.open(path)

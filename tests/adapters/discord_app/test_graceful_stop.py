@@ -16,6 +16,7 @@ import os
 import signal
 import sqlite3
 import sys
+from contextlib import closing
 from pathlib import Path
 
 CHILD = Path(__file__).with_name("child_bot.py")
@@ -80,7 +81,7 @@ async def test_sigterm_keeps_every_acknowledged_answer(tmp_path: Path) -> None:
     acked = {
         str(u.id) for u, a in zip(users, acks, strict=True) if a is not None and "is in" in a.text
     }
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn, conn:
         committed = {row[0] for row in conn.execute("SELECT member_id FROM answers")}
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert len(acked) >= 1
