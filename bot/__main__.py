@@ -21,6 +21,7 @@ from bot.core.errors import PackError
 from bot.core.packs import check_packs, load_bank
 from bot.core.questions import Pack
 from bot.logs import configure_logging
+from bot.storage.preflight import DatabaseRefused, check_database_file
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=("csv", "json"), default="csv")
     health = with_db(commands.add_parser("health", help="exit 0 when the bot looks healthy"))
     health.add_argument("--no-heartbeat", action="store_true", help="check the database only")
+    with_db(commands.add_parser("guilds", help="list the servers and workspaces in a database"))
     validate = commands.add_parser("validate", help="check question packs")
     validate.add_argument("paths", nargs="*", type=Path, help="pack files or folders")
     commands.add_parser("schema", help="print the JSON Schema of the pack format")
@@ -114,7 +116,17 @@ def _main(argv: Sequence[str] | None) -> int:
 
     if args.command == "validate":
         return _validate(args.paths or settings.packs)
+    try:
+        return _dispatch(args, settings)
+    except DatabaseRefused as exc:
+        print(f"quizbot: {exc}", file=sys.stderr)
+        return 2
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     # Operations work on the database alone, so a broken pack never blocks a backup.
+    if args.command in ("backup", "export", "guilds"):
+        check_database_file(settings.db, create=False)
     if args.command == "backup":
         from bot.ops.cli import backup_command
 
@@ -123,6 +135,10 @@ def _main(argv: Sequence[str] | None) -> int:
         from bot.ops.cli import export_command
 
         return export_command(settings.db, args.guild, args.format)
+    if args.command == "guilds":
+        from bot.ops.cli import guilds_command
+
+        return guilds_command(settings.db)
     if args.command == "health":
         from bot.ops.cli import health_command
 
@@ -134,6 +150,7 @@ def _main(argv: Sequence[str] | None) -> int:
             print(problem, file=sys.stderr)
         print("quizbot: refusing to start with invalid question packs", file=sys.stderr)
         return 1
+    # Commands that serve open the store, which refuses an unusable file (DatabaseRefused).
     if args.command == "console":
         from bot.adapters.console.repl import run_console
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.questions import Difficulty, Question
+from bot.core.text import echo
 
 
 class QuestionBank:
@@ -47,7 +48,7 @@ class QuestionBank:
             return wanted
         close = [t for t in self.topics if wanted and wanted in t][:5]
         hint = f" Did you mean {', '.join(close)}?" if close else ""
-        raise InvalidInput(f"Unknown topic '{topic}'.{hint}")
+        raise InvalidInput(f"Unknown topic {echo(topic)}.{hint}")
 
     def search_topics(self, prefix: str, limit: int = 25) -> list[str]:
         """Topics for autocomplete: those starting with the text first, then containing it."""

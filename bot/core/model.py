@@ -7,6 +7,7 @@ from datetime import datetime, time
 from enum import StrEnum
 
 from bot.core.questions import CHOICE_LETTERS, Difficulty, Question
+from bot.core.text import clean_name
 
 
 class PostKind(StrEnum):
@@ -41,6 +42,10 @@ class Member:
 
     id: str
     name: str
+
+    def __post_init__(self) -> None:
+        # Every name shown anywhere (boards, stats, exports) passes through here once.
+        object.__setattr__(self, "name", clean_name(self.name))
 
 
 @dataclass(frozen=True)

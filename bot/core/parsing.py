@@ -9,6 +9,7 @@ from functools import cache
 
 from bot.core.errors import InvalidInput
 from bot.core.questions import Difficulty
+from bot.core.text import echo
 
 DAILY_REVEAL_RANGE = (60, 23 * 3600)
 DRAW_REVEAL_RANGE = (10, 3600)
@@ -23,10 +24,10 @@ def parse_time(text: str) -> time:
     """`HH:MM` in 24-hour form."""
     match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", text)
     if not match:
-        raise InvalidInput(f"'{text}' is not a time: use HH:MM in 24-hour form, e.g. 09:30.")
+        raise InvalidInput(f"{echo(text)} is not a time: use HH:MM in 24-hour form, e.g. 09:30.")
     hour, minute = int(match[1]), int(match[2])
     if hour > 23 or minute > 59:
-        raise InvalidInput(f"'{text}' is not a valid time: hours go 00-23 and minutes 00-59.")
+        raise InvalidInput(f"{echo(text)} is not a valid time: hours go 00-23 and minutes 00-59.")
     return time(hour, minute)
 
 
@@ -43,7 +44,7 @@ def parse_timezone(text: str) -> str:
     name = by_lower.get(wanted.lower())
     if name is None:
         raise InvalidInput(
-            f"'{text}' is not a known time zone: use an IANA name such as Europe/Berlin, "
+            f"{echo(text)} is not a known time zone: use an IANA name such as Europe/Berlin, "
             "America/New_York or UTC."
         )
     return name
@@ -63,13 +64,13 @@ def parse_duration(text: str, *, bounds: tuple[int, int], what: str) -> int:
     compact = text.strip().replace(" ", "")
     parts = _DURATION.findall(compact)
     if not compact or "".join(n + u for n, u in parts).lower() != compact.lower():
-        raise InvalidInput(f"'{text}' is not a duration: use forms like 90s, 15m, 8h or 1h30m.")
+        raise InvalidInput(f"{echo(text)} is not a duration: use forms like 90s, 15m, 8h or 1h30m.")
     seconds = sum(int(n) * _UNIT_SECONDS[u.lower()] for n, u in parts)
     low, high = bounds
     if not low <= seconds <= high:
         raise InvalidInput(
             f"The {what} reveal delay must be between {format_duration(low)} and "
-            f"{format_duration(high)}; '{text}' is {format_duration(seconds)}."
+            f"{format_duration(high)}; {echo(text)} is {format_duration(seconds)}."
         )
     return seconds
 
@@ -98,7 +99,7 @@ def parse_days(text: str) -> frozenset[int]:
         ends = part.split("-")
         if len(ends) > 2 or not all(end[:3] in DAY_NAMES for end in ends):
             raise InvalidInput(
-                f"'{part}' is not a day: use every, mon-fri, or days like mon,wed,fri."
+                f"{echo(part)} is not a day: use every, mon-fri, or days like mon,wed,fri."
             )
         first, last = DAY_NAMES.index(ends[0][:3]), DAY_NAMES.index(ends[-1][:3])
         days.update(
@@ -124,7 +125,7 @@ def parse_daily_difficulty(text: str) -> str:
     if value in DAILY_MODES or value in {d.value for d in Difficulty}:
         return value
     levels = ", ".join(d.value for d in Difficulty)
-    raise InvalidInput(f"'{text}' is not a difficulty: use {levels}, mixed or ramp.")
+    raise InvalidInput(f"{echo(text)} is not a difficulty: use {levels}, mixed or ramp.")
 
 
 def parse_difficulty(text: str) -> Difficulty:
@@ -133,4 +134,4 @@ def parse_difficulty(text: str) -> Difficulty:
         return Difficulty(text.strip().lower())
     except ValueError:
         levels = ", ".join(d.value for d in Difficulty)
-        raise InvalidInput(f"'{text}' is not a difficulty: use one of {levels}.") from None
+        raise InvalidInput(f"{echo(text)} is not a difficulty: use one of {levels}.") from None

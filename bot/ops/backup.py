@@ -10,6 +10,7 @@ import sqlite3
 from pathlib import Path
 
 from bot.ops.readonly import connect_readonly
+from bot.storage.preflight import FILE_MODE
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +30,10 @@ def _backup(src: Path, dest: Path) -> None:
         raise ValueError(f"cannot write {dest}: folder {dest.parent} does not exist")
     # A half-written backup must never sit under the final name, where it could be restored.
     partial = dest.with_name(f".{dest.name}.partial")
-    partial.unlink(missing_ok=True)
+    _remove_partial(partial)
     try:
+        # Created private first: SQLite keeps the mode, and a backup holds every member's data.
+        os.close(os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE))
         source = connect_readonly(src)
         try:
             target = sqlite3.connect(partial)
@@ -52,5 +55,11 @@ def _backup(src: Path, dest: Path) -> None:
             raise ValueError(f"refusing to overwrite {dest}: it appeared during the backup")
         os.replace(partial, dest)
     finally:
+        _remove_partial(partial)
+
+
+def _remove_partial(partial: Path) -> None:
+    """Delete a half-written copy and the journal files SQLite may have left beside it."""
+    for leftover in (partial, *(Path(f"{partial}{s}") for s in ("-journal", "-wal", "-shm"))):
         with contextlib.suppress(FileNotFoundError):
-            partial.unlink()
+            leftover.unlink()

@@ -11,6 +11,7 @@ from typing import TextIO
 
 from bot.ops.backup import backup
 from bot.ops.export import Format, export_stats
+from bot.ops.guilds import guild_exists, list_guilds
 from bot.ops.health import check_health
 from bot.ops.heartbeat import MAX_AGE_S, heartbeat_path
 
@@ -29,11 +30,35 @@ def backup_command(db: Path, dest: Path) -> int:
 def export_command(db: Path, guild_id: str, fmt: Format, out: TextIO | None = None) -> int:
     """Export a guild's member stats to `out` (stdout): 0, or 1 with a message on stderr."""
     try:
+        if not guild_exists(db, guild_id):
+            print(
+                f"quizbot: export failed: {db} has no server or workspace {guild_id!r}; "
+                "`quizbot guilds` lists them",
+                file=sys.stderr,
+            )
+            return 1
         count = export_stats(db, guild_id, fmt, out or sys.stdout)
     except (ValueError, OSError, sqlite3.Error) as exc:
         print(f"quizbot: export failed: {exc}", file=sys.stderr)
         return 1
     print(f"exported {count} member(s) of guild {guild_id}", file=sys.stderr)
+    return 0
+
+
+def guilds_command(db: Path, out: TextIO | None = None) -> int:
+    """Print one line per guild or workspace in the database: 0."""
+    stream = out or sys.stdout
+    guilds = list_guilds(db)
+    if not guilds:
+        print(f"no servers or workspaces in {db} yet", file=stream)
+        return 0
+    print(f"{'platform':<8}  {'id':<20}  {'members':>7}  {'posts':>6}  daily channel", file=stream)
+    for guild in guilds:
+        print(
+            f"{guild.platform:<8}  {guild.guild_id:<20}  {guild.members:>7}  {guild.posts:>6}  "
+            f"{guild.channel_id or '(not set up)'}",
+            file=stream,
+        )
     return 0
 
 

@@ -11,6 +11,7 @@ from typing import Literal, TextIO
 from bot.core import scoring
 from bot.core.model import LevelStats, MemberStats
 from bot.core.questions import Difficulty
+from bot.core.text import clean_name
 from bot.ops.readonly import connect_readonly
 
 Format = Literal["csv", "json"]
@@ -44,7 +45,7 @@ def export_stats(db: Path, guild_id: str, fmt: Format, out: TextIO) -> int:
     if fmt == "csv":
         writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows({**row, "name": _cell(str(row["name"]))} for row in rows)
+        writer.writerows({**row, "name": _cell(clean_name(str(row["name"])))} for row in rows)
     elif fmt == "json":
         json.dump(rows, out, indent=2, ensure_ascii=False)
         out.write("\n")

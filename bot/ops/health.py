@@ -8,6 +8,7 @@ from pathlib import Path
 from bot.ops.heartbeat import read_heartbeat
 from bot.ops.readonly import connect_readonly
 from bot.storage.migrate import migrations
+from bot.storage.preflight import DatabaseRefused, check_database_file
 
 # Tables every schema version has; a file without them is not (yet) a quizbot database.
 REQUIRED_TABLES = frozenset({"guilds", "posts", "answers", "member_stats", "level_stats"})
@@ -31,8 +32,11 @@ def check_health(db: Path, heartbeat: Path | None, max_age_s: int, now: float) -
 
 
 def _check_database(db: Path) -> tuple[bool, str]:
-    if not db.is_file():
-        return False, f"database {db} does not exist"
+    try:
+        # Includes PRAGMA quick_check: zeroed or truncated pages are not healthy.
+        check_database_file(db, create=False)
+    except DatabaseRefused as exc:
+        return False, str(exc)
     try:
         conn = connect_readonly(db)
         try:

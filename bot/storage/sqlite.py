@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime, time
@@ -23,6 +24,7 @@ from bot.core.model import (
 from bot.core.ports import NewPost, PeriodPoints, StoreTx
 from bot.core.questions import Difficulty
 from bot.storage.migrate import migrate
+from bot.storage.preflight import check_database_file
 from bot.storage.writer import Writer
 
 log = logging.getLogger(__name__)
@@ -148,8 +150,11 @@ class SqliteStore(_Queries):
 
     @classmethod
     async def open(cls, path: str | Path) -> SqliteStore:
-        """Connect, set the pragmas, apply migrations and start the writer."""
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        """Check the file, connect, set the pragmas, apply migrations and start the writer.
+
+        Raises DatabaseRefused, with a one-line reason, for a file quizbot must not use.
+        """
+        await asyncio.to_thread(check_database_file, Path(path), create=True)
         conn = await aiosqlite.connect(str(path), isolation_level=None)
         reader: aiosqlite.Connection | None = None
         try:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import stat
 from contextlib import closing
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from bot.core.model import Member
+from bot.core.ports import StoreTx
 from bot.core.service import QuizService
 from bot.ops.backup import backup
 from bot.ops.cli import backup_command
@@ -163,3 +166,31 @@ def test_backup_command_messages(
     assert capsys.readouterr().err == (
         f"quizbot: backup failed: refusing to overwrite {dest}: choose a new file name\n"
     )
+
+
+async def test_a_failed_backup_leaves_no_partial_files(tmp_path: Path) -> None:
+    src = tmp_path / "damaged.db"
+    store = await SqliteStore.open(src)
+    for n in range(100):
+        await store.write(partial(_bag, n=n))
+    await store.close()
+    data = bytearray(src.read_bytes())
+    page = int.from_bytes(data[16:18], "big")
+    data[3 * page : 8 * page] = bytes(5 * page)  # pages zeroed on disk
+    src.write_bytes(bytes(data))
+    dest = tmp_path / "out" / "backup.db"
+    dest.parent.mkdir()
+
+    with pytest.raises((RuntimeError, sqlite3.DatabaseError)):
+        await backup(src, dest)
+    assert list(dest.parent.iterdir()) == []
+
+
+async def test_a_backup_is_private(stopped_db: Path, tmp_path: Path) -> None:
+    dest = tmp_path / "backup.db"
+    await backup(stopped_db, dest)
+    assert stat.S_IMODE(dest.stat().st_mode) == 0o600
+
+
+async def _bag(tx: StoreTx, n: int) -> None:
+    await tx.save_bag(f"g{n}", "k", ["q" * 300] * 4, "q")

@@ -175,14 +175,14 @@ def newer_schema(path: Path) -> None:
 @pytest.mark.parametrize(
     ("make", "reason"),
     [
-        (None, "does not exist"),
-        (lambda p: p.write_bytes(b"this is not a database, just text " * 200), "cannot open"),
+        (None, "there is no database at"),
         (
-            empty_database,
-            "has no quizbot schema (version 0, missing: answers, guilds, level_stats, member_stats, posts)",
+            lambda p: p.write_bytes(b"this is not a database, just text " * 200),
+            "is not a SQLite database",
         ),
+        (empty_database, "is a SQLite database of another program (tables: unrelated)"),
         (older_schema, "has no quizbot schema (version 0, missing: none)"),
-        (newer_schema, "is at schema version 99, this quizbot expects 1"),
+        (newer_schema, "has schema version 99, newer than this quizbot knows"),
     ],
     ids=["missing", "not-sqlite", "no-schema", "version-zero", "newer-schema"],
 )

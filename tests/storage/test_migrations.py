@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.storage.migrate import migrations
+from bot.storage.preflight import DatabaseRefused
 from bot.storage.sqlite import SqliteStore
 
 
@@ -38,7 +39,7 @@ async def test_newer_schema_is_refused_with_a_clear_message(tmp_path: Path) -> N
     path = tmp_path / "future.db"
     with closing(sqlite3.connect(path)) as conn, conn:
         conn.execute("PRAGMA user_version = 999")
-    with pytest.raises(RuntimeError, match="schema is version 999, newer than this quizbot knows"):
+    with pytest.raises(DatabaseRefused, match="schema version 999, newer than this quizbot knows"):
         await SqliteStore.open(path)
 
 

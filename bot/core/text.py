@@ -1,0 +1,35 @@
+"""User-supplied text made safe to show back: names that cannot spoof, echoes that stay short."""
+
+from __future__ import annotations
+
+import unicodedata
+
+MAX_ECHO = 60
+MAX_NAME = 64
+
+
+def echo(text: str, limit: int = MAX_ECHO) -> str:
+    """`text` quoted for an error message: control characters dropped, clipped to `limit`."""
+    return f"'{_clean(text, limit)}'"
+
+
+def clean_name(name: str, limit: int = MAX_NAME) -> str:
+    """A display name with no control or format characters, whitespace collapsed, clipped.
+
+    Format characters (Unicode category Cf) include the bidirectional overrides and the
+    zero-width ones, which could reorder or hide text on a leaderboard line; control
+    characters (Cc) include CR and ANSI escapes, which split CSV rows and repaint terminals.
+    """
+    return _clean(name, limit) or "?"
+
+
+def _clean(text: str, limit: int) -> str:
+    kept = "".join(
+        " " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch
+        for ch in text
+        if unicodedata.category(ch) != "Cf"
+    )
+    collapsed = " ".join(kept.split())
+    if len(collapsed) > limit:
+        collapsed = collapsed[: limit - 1].rstrip() + "…"
+    return collapsed
