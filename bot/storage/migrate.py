@@ -33,10 +33,12 @@ async def migrate(conn: aiosqlite.Connection) -> int:
             f"the database schema is version {current}, newer than this quizbot knows "
             f"({newest}); upgrade quizbot or use another database file"
         )
+    # Upgrading a database someone already has is news; creating a fresh one is not.
+    level = logging.INFO if current else logging.DEBUG
     for version, name, sql in known:
         if version <= current:
             continue
-        log.info("applying migration %s", name)
+        log.log(level, "applying migration %s", name)
         # executescript would commit on its own; wrapping the script keeps it atomic.
         try:
             await conn.executescript(

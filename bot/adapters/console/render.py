@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from bot.core.admin import Status
 from bot.core.model import Leaderboard, MemberStats, PostView, RankBy, RevealView
 from bot.core.parsing import format_days, format_duration
@@ -67,7 +69,17 @@ def board(b: Leaderboard) -> str:
 def status(s: Status) -> str:
     """The admin status summary."""
     c = s.config
-    next_post = s.next_post.isoformat(timespec="minutes") if s.next_post else "not scheduled"
+    zone = ZoneInfo(c.timezone)
+    next_post = (
+        s.next_post.astimezone(zone).strftime("%a %Y-%m-%d %H:%M %Z")
+        if s.next_post
+        else "not scheduled"
+    )
+    error_at = (
+        f" ({c.last_error_at.astimezone(zone).strftime('%Y-%m-%d %H:%M %Z')})"
+        if c.last_error and c.last_error_at
+        else ""
+    )
     lines = [
         f"channel: {c.channel_id or 'not set'}",
         f"time: {c.post_time.strftime('%H:%M')} {c.timezone} on {format_days(c.days)}",
@@ -76,6 +88,7 @@ def status(s: Status) -> str:
         f"draws after {format_duration(c.draw_reveal_s)}",
         f"paused: {'yes' if c.paused else 'no'}",
         f"next post: {next_post}",
-        f"last error: {c.last_error or 'none'}",
+        f"ping: {c.ping_role or 'none'}",
+        f"last error: {c.last_error or 'none'}{error_at}",
     ]
     return "\n".join(lines)

@@ -10,7 +10,10 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TextIO
 
+from prompt_toolkit import PromptSession
+
 from bot.adapters.console import render
+from bot.adapters.console.shell import HISTORY_FILE, edit_lines, line_editor
 from bot.core.admin import GuildAdmin
 from bot.core.bank import QuestionBank
 from bot.core.errors import QuizError
@@ -29,15 +32,15 @@ Commands:
   A, B, C ...                       answer the newest open question by letter
   /answer TEXT                      answer an open (free-text) question
   /got, /missed                     grade yourself after an open question is revealed
-  /daily                            post today's question of the day now
-  /reveal                           reveal every open question now
+  /daily                            post today's question of the day now (= /admin postnow)
+  /reveal                           reveal every open question whose time has come, now
   /leaderboard [week|month|all] [points|streak]
   /stats [NAME]                     your stats, or someone else's
   /as NAME                          play as another member
   /topics                           list the topics
   /admin setup CHANNEL HH:MM ZONE | reveal daily:8h draw:60s | difficulty LEVEL|mixed|ramp
-         days mon-fri|every|LIST | pause | resume | status
-  /help, /quit"""
+         days mon-fri|every|LIST | pause | resume | postnow | ping ROLE|none | status
+  /help, /quit (or Ctrl-D)          Ctrl-C clears the line you are typing; arrows recall history"""
 
 
 class ConsolePublisher:
@@ -80,6 +83,11 @@ class Console:
             "admin": self._admin,
             "help": self._help,
         }
+
+    @property
+    def prompt_text(self) -> str:
+        """The prompt: who is playing."""
+        return f"{self.member.name}> "
 
     def say(self, text: str) -> None:
         """Print one reply."""
@@ -219,10 +227,16 @@ class Console:
 
     async def _admin(self, args: list[str]) -> None:
         if not args:
-            self.say("Usage: /admin setup|reveal|difficulty|days|pause|resume|status ...")
+            self.say("Usage: /admin setup|reveal|difficulty|days|pause|resume|postnow|ping|status")
             return
         action, rest = args[0].lower(), args[1:]
-        if action == "setup" and len(rest) == 3:
+        if action == "postnow" and not rest:
+            await self._daily(rest)
+            return
+        if action == "ping" and len(rest) == 1:
+            role = None if rest[0].lower() == "none" else rest[0]
+            await self.admin.set_ping(self.guild_id, role)
+        elif action == "setup" and len(rest) == 3:
             await self.admin.setup(self.guild_id, *rest)
         elif action == "reveal" and rest:
             delays = dict(part.split(":", 1) for part in rest if ":" in part)
@@ -255,11 +269,13 @@ async def run_console(
     clock: Clock | None = None,
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
+    prompt: PromptSession[str] | None = None,
 ) -> int:
-    """Play until end of input or /quit."""
+    """Play until end of input or /quit: a line editor on a terminal, plain lines from a pipe."""
     stdin = stdin or sys.stdin
     out = stdout or sys.stdout
-    interactive = stdin.isatty() and out.isatty()
+    if prompt is None and stdin.isatty() and out.isatty():
+        prompt = line_editor(HISTORY_FILE)
     store = await SqliteStore.open(db)
     try:
         service = QuizService(
@@ -273,14 +289,14 @@ async def run_console(
         console = Console(service, guild_id, out)
         if (await service.config(guild_id)).channel_id is None:
             await service.update_config(guild_id, channel_id=CHANNEL)
-        if interactive:
+        if prompt is not None:
             console.say(f"quizbot console · {len(bank)} questions · {db} · /help for commands")
-        while True:
-            if interactive:
-                print(f"{console.member.name}> ", end="", file=out, flush=True)
-            line = await asyncio.to_thread(stdin.readline)
-            if not line or not await console.handle(line):
-                break
+            await edit_lines(console, prompt)
+        else:
+            while True:
+                line = await asyncio.to_thread(stdin.readline)
+                if not line or not await console.handle(line):
+                    break
     finally:
         await store.close()
     return 0
