@@ -1,13 +1,10 @@
-"""The engine's use cases on a real SQLite file, with a controllable clock."""
+"""The engine's use cases on each real store (SQLite and PostgreSQL), with a controllable clock."""
 
 from __future__ import annotations
 
 import asyncio
 import random
-import sqlite3
-from contextlib import closing
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,8 +15,9 @@ from bot.core.errors import DrawAlreadyOpen, InvalidInput, NoQuestions, NotAllow
 from bot.core.model import Member, Period, PostKind, PostView, RankBy
 from bot.core.questions import Difficulty
 from bot.core.service import QuizService
-from bot.storage.sqlite import SqliteStore
+from bot.storage.factory import ClosableStore
 from tests.conftest import CHANNEL, GUILD
+from tests.databases import Database
 from tests.fakes import FakeClock, RecordingPublisher, small_bank
 
 ALICE, BOB, CAROL = Member("u1", "Alice"), Member("u2", "Bob"), Member("u3", "Carol")
@@ -118,9 +116,9 @@ async def test_concurrent_reveals_reveal_once(
 
 
 async def test_reveal_happens_once_across_a_restart(
-    db_path: Path, clock: FakeClock, publisher: RecordingPublisher
+    database: Database, clock: FakeClock, publisher: RecordingPublisher
 ) -> None:
-    first = await SqliteStore.open(db_path)
+    first = await database.open()
     service = QuizService(
         bank=small_bank(),
         store=first,
@@ -133,7 +131,7 @@ async def test_reveal_happens_once_across_a_restart(
     await service.answer(view.post.post_id, ALICE, choice=right(view))
     await first.close()
 
-    second = await SqliteStore.open(db_path)
+    second = await database.open()
     try:
         restarted = QuizService(
             bank=small_bank(),
@@ -153,7 +151,7 @@ async def test_reveal_happens_once_across_a_restart(
         await second.close()
 
 
-async def test_thousand_concurrent_answers(service: QuizService, db_path: Path) -> None:
+async def test_thousand_concurrent_answers(service: QuizService, database: Database) -> None:
     view = await service.draw(GUILD, CHANNEL, ALICE)
     members = [Member(f"m{i}", f"Member {i}") for i in range(1000)]
     choices = [right(view) if i % 4 == 0 else wrong(view) for i in range(1000)]
@@ -166,17 +164,48 @@ async def test_thousand_concurrent_answers(service: QuizService, db_path: Path) 
     )
     revealed = await service.reveal(view.post.post_id)
 
-    with closing(sqlite3.connect(db_path)) as conn, conn:
-        (rows,) = conn.execute(
-            "SELECT COUNT(*) FROM answers WHERE post_id = ?", (view.post.post_id,)
-        ).fetchone()
+    [(rows,)] = await database.rows(
+        "SELECT COUNT(*) FROM answers WHERE post_id = ?", view.post.post_id
+    )
     assert rows == 1000
     assert revealed is not None
     assert (revealed.tally.answered, revealed.tally.correct) == (1000, 250)
 
 
+async def test_answers_racing_the_reveal_are_counted_exactly_when_acknowledged(
+    service: QuizService, database: Database
+) -> None:
+    view = await service.draw(GUILD, CHANNEL, ALICE)
+    post_id = view.post.post_id
+    members = [Member(f"r{i}", f"Racer {i}") for i in range(300)]
+
+    async def answer(member: Member) -> bool:
+        try:
+            await service.answer(post_id, member, choice=right(view))
+        except PostClosed:
+            return False
+        return True
+
+    early = [asyncio.create_task(answer(m)) for m in members[:150]]
+    await asyncio.wait(early, return_when=asyncio.FIRST_COMPLETED)
+    reveal = asyncio.create_task(service.reveal(post_id))
+    late = [asyncio.create_task(answer(m)) for m in members[150:]]
+    acked = sum(await asyncio.gather(*early, *late))
+    revealed = await reveal
+
+    assert revealed is not None
+    assert acked >= 1
+    assert revealed.tally.answered == revealed.tally.correct == acked
+    [(stored,)] = await database.rows("SELECT COUNT(*) FROM answers WHERE post_id = ?", post_id)
+    [(answered, points)] = await database.rows(
+        "SELECT SUM(answered), SUM(points) FROM member_stats WHERE guild_id = ?", GUILD
+    )
+    assert stored == answered == acked
+    assert points == acked * view.question.difficulty.points
+
+
 async def test_one_member_answering_twice_concurrently_keeps_the_last(
-    service: QuizService, db_path: Path
+    service: QuizService, database: Database
 ) -> None:
     view = await service.draw(GUILD, CHANNEL, ALICE)
     await service.view(view.post.post_id)
@@ -184,10 +213,7 @@ async def test_one_member_answering_twice_concurrently_keeps_the_last(
         service.answer(view.post.post_id, ALICE, choice=right(view)),
         service.answer(view.post.post_id, ALICE, choice=wrong(view)),
     )
-    with closing(sqlite3.connect(db_path)) as conn, conn:
-        rows = conn.execute(
-            "SELECT choice FROM answers WHERE post_id = ?", (view.post.post_id,)
-        ).fetchall()
+    rows = await database.rows("SELECT choice FROM answers WHERE post_id = ?", view.post.post_id)
     assert rows == [(wrong(view),)]
 
 
@@ -212,11 +238,11 @@ async def test_draw_filters(service: QuizService) -> None:
 
 
 async def test_shuffle_bag_never_repeats_until_used_up_even_across_restarts(
-    db_path: Path, clock: FakeClock
+    database: Database, clock: FakeClock
 ) -> None:
     seen: list[str] = []
     for round_ in range(2):
-        store = await SqliteStore.open(db_path)
+        store = await database.open()
         service = QuizService(
             bank=small_bank(), store=store, clock=clock, rng=random.Random(round_), platform="t"
         )
@@ -552,7 +578,7 @@ async def test_status_reports_next_post_in_guild_time(admin: GuildAdmin, clock: 
 
 
 async def test_a_post_whose_question_left_the_packs_still_closes(
-    store: SqliteStore, clock: FakeClock, publisher: RecordingPublisher
+    store: ClosableStore, clock: FakeClock, publisher: RecordingPublisher
 ) -> None:
     before = QuizService(
         bank=small_bank(), store=store, clock=clock, rng=random.Random(1), platform="test"

@@ -1,0 +1,133 @@
+"""Several processes on one PostgreSQL database: each is a store and a service of its own."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.core.errors import PostClosed
+from bot.core.model import Member, PostView
+from bot.core.service import QuizService
+from bot.storage.postgres import PostgresStore
+from tests.conftest import CHANNEL, GUILD
+from tests.databases import PostgresDatabase
+from tests.fakes import FakeClock, RecordingPublisher, small_bank
+
+ALICE = Member("u1", "Alice")
+
+
+def right(view: PostView) -> int:
+    correct = view.question.correct_index
+    assert correct is not None
+    return correct
+
+
+@pytest.fixture
+async def services(
+    pg_database: PostgresDatabase, clock: FakeClock
+) -> AsyncIterator[list[tuple[QuizService, RecordingPublisher]]]:
+    """Three processes' services on the same database."""
+    stores = [await PostgresStore.open(pg_database.url) for _ in range(3)]
+    made = []
+    for seed, store in enumerate(stores):
+        publisher = RecordingPublisher()
+        service = QuizService(
+            bank=small_bank(),
+            store=store,
+            clock=clock,
+            rng=random.Random(seed),
+            platform="test",
+            publisher=publisher,
+        )
+        made.append((service, publisher))
+    yield made
+    for store in stores:
+        await store.close()
+
+
+async def test_answers_in_one_process_race_a_reveal_in_another(
+    services: list[tuple[QuizService, RecordingPublisher]], pg_database: PostgresDatabase
+) -> None:
+    (answering, _), (revealing, _), _ = services
+    view = await answering.draw(GUILD, CHANNEL, ALICE)
+    post_id = view.post.post_id
+    members = [Member(f"r{i}", f"Racer {i}") for i in range(400)]
+
+    async def answer(member: Member) -> bool:
+        await asyncio.sleep(random.random() / 50)  # spread the answers over the reveal
+        try:
+            await answering.answer(post_id, member, choice=right(view))
+        except PostClosed:
+            return False
+        return True
+
+    tasks = [asyncio.create_task(answer(m)) for m in members]
+    await asyncio.sleep(0.01)
+    revealed = await revealing.reveal(post_id)
+    acked = sum(await asyncio.gather(*tasks))
+
+    assert revealed is not None
+    assert revealed.tally.answered == acked
+    [(stored, graded)] = await pg_database.rows(
+        "SELECT COUNT(*), COUNT(correct) FROM answers WHERE post_id = ?", post_id
+    )
+    [(answered,)] = await pg_database.rows(
+        "SELECT COALESCE(SUM(answered), 0) FROM member_stats WHERE guild_id = ?", GUILD
+    )
+    assert stored == graded == answered == acked
+
+
+async def test_processes_revealing_one_post_reveal_it_once(
+    services: list[tuple[QuizService, RecordingPublisher]],
+) -> None:
+    (first, _), *_ = services
+    view = await first.draw(GUILD, CHANNEL, ALICE)
+    await first.answer(view.post.post_id, ALICE, choice=right(view))
+
+    results = await asyncio.gather(
+        *(service.reveal(view.post.post_id) for service, _ in services for _ in range(3))
+    )
+
+    assert sum(result is not None for result in results) == 1
+    assert sum(len(publisher.reveals) for _, publisher in services) == 1
+    stats = await first.stats(GUILD, ALICE.id)
+    assert stats is not None
+    assert (stats.answered, stats.points) == (1, view.question.difficulty.points)
+
+
+async def test_concurrent_reveals_in_one_guild_lose_no_points(
+    services: list[tuple[QuizService, RecordingPublisher]],
+) -> None:
+    views = []
+    for index, (service, _) in enumerate(services):
+        views.append(await service.draw(GUILD, f"{CHANNEL}-{index}", ALICE))
+    for (service, _), view in zip(services, views, strict=True):
+        await service.answer(view.post.post_id, ALICE, choice=right(view))
+
+    await asyncio.gather(
+        *(
+            service.reveal(view.post.post_id)
+            for (service, _), view in zip(services, views, strict=True)
+        )
+    )
+
+    stats = await services[0][0].stats(GUILD, ALICE.id)
+    assert stats is not None
+    assert stats.answered == 3
+    assert stats.points == sum(view.question.difficulty.points for view in views)
+
+
+async def test_draws_racing_in_one_channel_open_one_post(
+    services: list[tuple[QuizService, RecordingPublisher]],
+) -> None:
+    results = await asyncio.gather(
+        *(service.draw(GUILD, CHANNEL, ALICE) for service, _ in services),
+        return_exceptions=True,
+    )
+    opened = [r for r in results if isinstance(r, PostView)]
+    refused = [r for r in results if not isinstance(r, PostView)]
+    assert len(opened) == 1
+    assert [type(r).__name__ for r in refused] == ["DrawAlreadyOpen", "DrawAlreadyOpen"]
