@@ -21,11 +21,18 @@ from bot.core.errors import PackError
 from bot.core.packs import check_packs, load_bank
 from bot.core.questions import Pack
 from bot.logs import configure_logging
+from bot.storage.factory import sqlite_path
+from bot.storage.pg_connect import is_postgres_url
 from bot.storage.preflight import DatabaseRefused, check_database_file
 
 log = logging.getLogger(__name__)
 
 SCHEMA_ID = "https://quizbot.example/questions.schema.json"
+
+NOT_ON_POSTGRES = (
+    "quizbot: `{command}` works on SQLite files; on PostgreSQL use pg_dump and psql "
+    "(or `quizbot migrate-db` to copy the database into a SQLite file)"
+)
 
 
 def pack_schema() -> dict[str, object]:
@@ -58,7 +65,9 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def with_db(sub: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        sub.add_argument("--db", type=Path, help="SQLite database file (overrides QUIZBOT_DB)")
+        sub.add_argument(
+            "--db", help="SQLite database file or postgresql:// URL (overrides QUIZBOT_DB)"
+        )
         return sub
 
     run = with_db(commands.add_parser("run", help="run the Discord bot"))
@@ -78,6 +87,11 @@ def _parser() -> argparse.ArgumentParser:
     health = with_db(commands.add_parser("health", help="exit 0 when the bot looks healthy"))
     health.add_argument("--no-heartbeat", action="store_true", help="check the database only")
     with_db(commands.add_parser("guilds", help="list the servers and workspaces in a database"))
+    copy = commands.add_parser(
+        "migrate-db", help="copy a whole database between SQLite and PostgreSQL"
+    )
+    copy.add_argument("source", metavar="SRC", help="SQLite file or postgresql:// URL to copy")
+    copy.add_argument("dest", metavar="DEST", help="an empty (or new) database to copy into")
     validate = commands.add_parser("validate", help="check question packs")
     validate.add_argument("paths", nargs="*", type=Path, help="pack files or folders")
     commands.add_parser("schema", help="print the JSON Schema of the pack format")
@@ -125,20 +139,28 @@ def _main(argv: Sequence[str] | None) -> int:
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     # Operations work on the database alone, so a broken pack never blocks a backup.
+    if args.command in ("backup", "export", "guilds") and is_postgres_url(settings.db):
+        print(NOT_ON_POSTGRES.format(command=args.command), file=sys.stderr)
+        return 2
+    if args.command == "migrate-db":
+        from bot.ops.copydb import migrate_db_command
+
+        return migrate_db_command(args.source, args.dest)
+    db = sqlite_path(settings.db)
     if args.command in ("backup", "export", "guilds"):
-        check_database_file(settings.db, create=False)
+        check_database_file(db, create=False)
     if args.command == "backup":
         from bot.ops.cli import backup_command
 
-        return backup_command(settings.db, args.path)
+        return backup_command(db, args.path)
     if args.command == "export":
         from bot.ops.cli import export_command
 
-        return export_command(settings.db, args.guild, args.format)
+        return export_command(db, args.guild, args.format)
     if args.command == "guilds":
         from bot.ops.cli import guilds_command
 
-        return guilds_command(settings.db)
+        return guilds_command(db)
     if args.command == "health":
         from bot.ops.cli import health_command
 

@@ -18,7 +18,9 @@ class Settings(BaseSettings):
         env_prefix="QUIZBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
     )
 
-    db: Path = Field(default=Path("quizbot.db"), description="SQLite database file.")
+    db: str = Field(
+        default="quizbot.db", description="SQLite database file, or a postgresql:// URL."
+    )
     # A comma-separated list in the environment, not JSON.
     packs: Annotated[list[Path], NoDecode] = Field(
         default_factory=lambda: [DEFAULT_PACK],
@@ -51,6 +53,12 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    @field_validator("db", mode="before")
+    @classmethod
+    def _path_as_text(cls, value: object) -> object:
+        # A URL is not a path (Path would fold its "//"), but a Path is a fine file name.
+        return str(value) if isinstance(value, Path) else value
 
     @field_validator("log_level", mode="before")
     @classmethod

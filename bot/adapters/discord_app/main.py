@@ -21,9 +21,9 @@ from bot.core.admin import GuildAdmin
 from bot.core.bank import QuestionBank
 from bot.core.ports import Clock, Store, SystemClock
 from bot.core.service import QuizService
-from bot.ops.heartbeat import heartbeat
+from bot.ops.heartbeat import heartbeat, heartbeat_anchor
 from bot.scheduling import QuizScheduler
-from bot.storage.sqlite import SqliteStore
+from bot.storage.factory import open_store
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ async def run_discord(settings: Settings, bank: QuestionBank, *, sync: bool, ser
     if settings.discord_token is None or not settings.discord_token.get_secret_value().strip():
         print(MISSING_TOKEN, file=sys.stderr)
         return 2
-    store = await SqliteStore.open(settings.db)
+    store = await open_store(settings.db)
     client = build_client(
         store, bank, sync=sync or not serve, serve=serve, dev_guild_id=settings.dev_guild_id
     )
@@ -88,7 +88,7 @@ async def run_discord(settings: Settings, bank: QuestionBank, *, sync: bool, ser
                 # is_ready() stays true while reconnecting; the socket tells the truth.
                 return client.is_ready() and client.ws is not None and client.ws.open
 
-            async with heartbeat(settings.db, SystemClock(), alive=connected):
+            async with heartbeat(heartbeat_anchor(settings.db), SystemClock(), alive=connected):
                 await client.start(token)
         else:
             async with client:

@@ -28,7 +28,7 @@ from bot.core.admin import GuildAdmin
 from bot.core.bank import QuestionBank
 from bot.core.ports import SystemClock
 from bot.core.service import QuizService
-from bot.ops.heartbeat import heartbeat
+from bot.ops.heartbeat import heartbeat, heartbeat_anchor
 from bot.scheduling import QuizScheduler
 
 log = logging.getLogger(__name__)
@@ -114,9 +114,9 @@ async def run_slack(
         return 1
 
     # The only place the adapter touches storage: everything else sees the engine's ports.
-    from bot.storage.sqlite import SqliteStore
+    from bot.storage.factory import open_store
 
-    store = await SqliteStore.open(settings.db)
+    store = await open_store(settings.db)
     try:
         service = QuizService(
             bank=bank,
@@ -137,7 +137,7 @@ async def run_slack(
             client=client,
         )
         # The healthcheck reads this beat; Slack connections reconnect on their own.
-        async with heartbeat(settings.db, service.clock):
+        async with heartbeat(heartbeat_anchor(settings.db), service.clock):
             if stop is None:
                 stop = asyncio.Event()
                 with _stop_on_signals(stop):
