@@ -21,6 +21,7 @@ from bot.core.errors import PackError
 from bot.core.packs import check_packs, load_bank
 from bot.core.questions import Pack
 from bot.logs import configure_logging
+from bot.sharding import ShardPlan, ShardPlanError
 from bot.storage.factory import sqlite_path
 from bot.storage.pg_connect import is_postgres_url
 from bot.storage.preflight import DatabaseRefused, check_database_file
@@ -72,6 +73,12 @@ def _parser() -> argparse.ArgumentParser:
 
     run = with_db(commands.add_parser("run", help="run the Discord bot"))
     run.add_argument("--sync", action="store_true", help="sync slash commands before serving")
+    run.add_argument(
+        "--shard-count", type=int, help="Discord shards in all, across every process (PostgreSQL)"
+    )
+    run.add_argument(
+        "--shard-ids", help="the shards this process runs, e.g. 0,1 (default: all of them)"
+    )
     with_db(commands.add_parser("sync", help="sync Discord slash commands, then exit"))
     slack = with_db(commands.add_parser("slack", help="run the Slack app (Socket Mode by default)"))
     slack.add_argument(
@@ -181,13 +188,37 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from bot.adapters.slack_app import run_slack
 
         return asyncio.run(run_slack(settings, bank, http_port=args.port))
-    return _run_discord(args.command, settings, bank, getattr(args, "sync", False))
+    return _run_discord(args, settings, bank)
 
 
-def _run_discord(command: str, settings: Settings, bank: QuestionBank, sync: bool) -> int:
+def _shard_plan(args: argparse.Namespace, settings: Settings) -> ShardPlan | None:
+    """The shards to run, or None for one unsharded connection; ShardPlanError if unusable."""
+    count = getattr(args, "shard_count", None)
+    ids = getattr(args, "shard_ids", None)
+    if count is None:
+        if ids is not None:
+            raise ShardPlanError("--shard-ids needs --shard-count")
+        return None
+    plan = ShardPlan.parse(count, ids)
+    if plan.count > 1 and not is_postgres_url(settings.db):
+        raise ShardPlanError(
+            f"--shard-count {plan.count} needs PostgreSQL (QUIZBOT_DB=postgresql://...): "
+            "a SQLite file serves one process"
+        )
+    return plan
+
+
+def _run_discord(args: argparse.Namespace, settings: Settings, bank: QuestionBank) -> int:
     from bot.adapters.discord_app.main import run_discord
 
-    return asyncio.run(run_discord(settings, bank, sync=sync, serve=command == "run"))
+    try:
+        shards = _shard_plan(args, settings)
+    except ShardPlanError as exc:
+        print(f"quizbot: {exc}", file=sys.stderr)
+        return 2
+    serve = args.command == "run"
+    sync = getattr(args, "sync", False)
+    return asyncio.run(run_discord(settings, bank, sync=sync, serve=serve, shards=shards))
 
 
 def _validate(paths: Sequence[Path]) -> int:

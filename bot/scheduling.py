@@ -12,10 +12,12 @@ import asyncio
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.core.errors import QuizError
 from bot.core.model import GuildConfig, Post, PostKind
@@ -29,6 +31,12 @@ _CRON_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # over), and a reveal must happen however late it is.
 DAILY_GRACE_S = 24 * 3600
 REVEAL_GRACE_S: int | None = None
+# With several processes, a reveal its owner has not done a minute after its time is taken
+# over by whichever process sweeps first; the lease keeps the others off it meanwhile.
+SWEEP_JOB_ID = "sweep:overdue"
+SWEEP_EVERY_S = 30
+OVERDUE_GRACE = timedelta(seconds=60)
+LEASE = timedelta(seconds=120)
 
 
 def daily_job_id(guild_id: str) -> str:
@@ -61,18 +69,31 @@ class QuizScheduler:
         scheduler: AsyncIOScheduler,
         *,
         owns_guild: Callable[[str], bool] = lambda guild_id: True,
+        sweep_as: str | None = None,
     ) -> None:
         self.service = service
         self.scheduler = scheduler
-        # With sharding, each process schedules only its own shards' guilds.
+        # With sharding, each process schedules only its own shards' guilds, and (named by
+        # `sweep_as`) takes over overdue reveals of any guild whose owner went away.
         self._owns_guild = owns_guild
+        self._sweep_as = sweep_as
         self._running: set[asyncio.Task[object]] = set()
 
     async def start(self) -> None:
         """Rebuild every job from the database and catch up on what was missed."""
         if not self.scheduler.running:
             self.scheduler.start()
-        await self.service.republish_unsent()
+        await self.service.republish_unsent(self._owns_guild)
+        if self._sweep_as is not None:
+            self.scheduler.add_job(
+                self.sweep_overdue,
+                trigger=IntervalTrigger(seconds=SWEEP_EVERY_S),
+                id=SWEEP_JOB_ID,
+                replace_existing=True,
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=SWEEP_EVERY_S,
+            )
         for post in await self.service.due_reveals():
             if self._owns_guild(post.guild_id):
                 self.schedule_reveal(post)
@@ -143,6 +164,25 @@ class QuizScheduler:
                 return
             if view is not None:
                 self.schedule_reveal(view.post)
+
+    async def sweep_overdue(self) -> None:
+        """Reveal posts of any guild that are overdue past the grace (claimed with a lease)."""
+        if self._sweep_as is None:
+            return
+        with self._tracked():
+            try:
+                posts = await self.service.claim_overdue(
+                    self._sweep_as, grace=OVERDUE_GRACE, lease=LEASE
+                )
+            except Exception:
+                log.exception("claiming overdue reveals failed")
+                return
+            for post in posts:
+                log.info("post %s in guild %s: overdue, revealing it", post.post_id, post.guild_id)
+                try:
+                    await self.service.reveal(post.post_id)
+                except Exception:
+                    log.exception("reveal of post %s failed", post.post_id)
 
     async def run_reveal(self, post_id: int) -> None:
         """Reveal a post; a failure is logged and never stops other jobs."""

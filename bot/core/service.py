@@ -7,6 +7,7 @@ import dataclasses
 import logging
 import random
 from collections import OrderedDict
+from collections.abc import Callable
 from datetime import timedelta
 
 from bot.core import calendar, scoring, selection
@@ -136,10 +137,14 @@ class QuizService:
         self._remember(post)
         return await self._publish(post, config, raise_on_failure=manual)
 
-    async def republish_unsent(self) -> None:
+    async def republish_unsent(self, owns_guild: Callable[[str], bool] = lambda _: True) -> None:
         """Publish daily posts whose message was never confirmed (a stop between the two)."""
         for post in await self.store.open_posts(self.platform):
-            if post.kind is PostKind.DAILY and post.message_id is None:
+            if (
+                post.kind is PostKind.DAILY
+                and post.message_id is None
+                and owns_guild(post.guild_id)
+            ):
                 await self._publish(post, await self.config(post.guild_id))
 
     async def draw(
@@ -295,6 +300,15 @@ class QuizService:
     async def due_reveals(self) -> list[Post]:
         """Unrevealed posts of this platform, soonest first (for the scheduler)."""
         return await self.store.open_posts(self.platform)
+
+    async def claim_overdue(
+        self, owner: str, *, grace: timedelta, lease: timedelta, limit: int = 50
+    ) -> list[Post]:
+        """Lease posts of any guild whose reveal is more than `grace` late (their owner is gone)."""
+        now = self.clock.now()
+        return await self.store.claim_overdue(
+            self.platform, now - grace, owner, now, int(lease.total_seconds()), limit
+        )
 
     # -- reading --------------------------------------------------------------
 

@@ -151,6 +151,26 @@ class PostgresStore(_Queries):
         """The guild's unrevealed daily post, if any."""
         return await self._reads.open_daily(guild_id)
 
+    async def claim_overdue(
+        self, platform: str, due_by: datetime, owner: str, now: datetime, lease_s: int, limit: int
+    ) -> list[Post]:
+        """Lease overdue public posts to `owner`; rows another process holds are skipped."""
+        rows = await self._all(
+            "UPDATE posts SET lease_owner = $3, lease_until = $4 + $5::bigint "
+            "WHERE post_id IN (SELECT post_id FROM posts WHERE platform = $1 "
+            "  AND revealed_at IS NULL AND reveal_at <= $2 AND kind <> 'private' "
+            "  AND (lease_until IS NULL OR lease_until <= $4) "
+            "  ORDER BY reveal_at LIMIT $6 FOR UPDATE SKIP LOCKED) "
+            f"RETURNING {_POST_COLUMNS}",
+            platform,
+            _ts(due_by),
+            owner,
+            _ts(now),
+            lease_s,
+            limit,
+        )
+        return sorted((_post(row) for row in rows), key=lambda post: post.reveal_at)
+
     async def answer_of(self, post_id: int, member_id: str) -> Answer | None:
         """A member's answer to a post."""
         row = await self._one(

@@ -233,6 +233,17 @@ class SqliteStore(_Queries):
         """The guild's unrevealed daily post, if any."""
         return await self._reads.open_daily(guild_id)
 
+    async def claim_overdue(
+        self, platform: str, due_by: datetime, owner: str, now: datetime, lease_s: int, limit: int
+    ) -> list[Post]:
+        """Overdue public posts; one process owns a SQLite file, so no lease is needed."""
+        rows = await self._all(
+            f"SELECT {_POST_COLUMNS} FROM posts WHERE platform = ? AND revealed_at IS NULL "
+            "AND reveal_at <= ? AND kind <> 'private' ORDER BY reveal_at LIMIT ?",
+            (platform, _ts(due_by), limit),
+        )
+        return [_post(row) for row in rows]
+
     async def answer_of(self, post_id: int, member_id: str) -> Answer | None:
         """A member's answer to a post."""
         row = await self._one(

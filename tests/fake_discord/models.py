@@ -83,6 +83,13 @@ def snowflake(when: dt.datetime | None = None) -> int:
     return ((ms - DISCORD_EPOCH_MS) << 22) | increment
 
 
+def snowflake_on_shard(shard_id: int, shard_count: int) -> int:
+    """A new unique snowflake whose guild would live on `shard_id` of `shard_count`."""
+    candidate = snowflake()
+    # The shard is taken from the timestamp bits: move the id a few milliseconds on.
+    return candidate + (((shard_id - (candidate >> 22)) % shard_count) << 22)
+
+
 def utcnow() -> dt.datetime:
     """Return the current time as an aware UTC datetime."""
     return dt.datetime.now(dt.UTC)
@@ -487,9 +494,10 @@ def make_guild(
     members: tuple[FakeUser, ...] | list[FakeUser] = (),
     everyone_permissions: int = DEFAULT_MEMBER_PERMISSIONS,
     bot_permissions: int = DEFAULT_BOT_PERMISSIONS,
+    id: int | None = None,
 ) -> FakeGuild:
     """Build a guild with text channels (by name), roles ``(name, permissions)`` and members."""
-    guild_id = snowflake()
+    guild_id = id or snowflake()
     return FakeGuild(
         id=guild_id,
         name=name,

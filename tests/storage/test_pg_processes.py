@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import AsyncIterator
+from datetime import UTC, timedelta
 
 import pytest
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.core.errors import PostClosed
 from bot.core.model import Member, PostView
 from bot.core.service import QuizService
+from bot.scheduling import OVERDUE_GRACE, SWEEP_JOB_ID, QuizScheduler
 from bot.storage.postgres import PostgresStore
 from tests.conftest import CHANNEL, GUILD
 from tests.databases import PostgresDatabase
@@ -131,3 +134,61 @@ async def test_draws_racing_in_one_channel_open_one_post(
     refused = [r for r in results if not isinstance(r, PostView)]
     assert len(opened) == 1
     assert [type(r).__name__ for r in refused] == ["DrawAlreadyOpen", "DrawAlreadyOpen"]
+
+
+async def test_an_overdue_reveal_is_leased_to_one_process_and_retaken_when_it_dies(
+    services: list[tuple[QuizService, RecordingPublisher]], clock: FakeClock
+) -> None:
+    (owner, owner_publisher), (first, _), (second, _) = services
+    view = await owner.draw(GUILD, CHANNEL, ALICE)
+    await owner.answer(view.post.post_id, ALICE, choice=right(view))
+    grace, lease = timedelta(seconds=60), timedelta(seconds=120)
+
+    clock.set(view.post.reveal_at + timedelta(seconds=30))
+    assert await first.claim_overdue("first", grace=grace, lease=lease) == [], "within the grace"
+
+    clock.set(view.post.reveal_at + timedelta(seconds=61))
+    claims = await asyncio.gather(
+        first.claim_overdue("first", grace=grace, lease=lease),
+        second.claim_overdue("second", grace=grace, lease=lease),
+    )
+    assert sorted(len(claimed) for claimed in claims) == [0, 1]
+
+    # The process holding the lease dies before revealing; once the lease runs out the
+    # post is free again, and whoever takes it reveals it once.
+    clock.advance(seconds=119)
+    assert await second.claim_overdue("second", grace=grace, lease=lease) == []
+    clock.advance(seconds=2)
+    [retaken] = await second.claim_overdue("second", grace=grace, lease=lease)
+    assert retaken.post_id == view.post.post_id
+    assert await second.reveal(retaken.post_id) is not None
+    assert await owner.reveal(view.post.post_id) is None
+    clock.advance(seconds=600)
+    assert await first.claim_overdue("first", grace=grace, lease=lease) == []
+    stats = await owner.stats(GUILD, ALICE.id)
+    assert stats is not None
+    assert stats.answered == 1
+    assert owner_publisher.reveals == []
+
+
+async def test_a_sweeping_shard_reveals_another_shards_overdue_post_only(
+    services: list[tuple[QuizService, RecordingPublisher]], clock: FakeClock
+) -> None:
+    (owner, _), (other, other_publisher), _ = services
+    overdue = await owner.draw("11", "c-11", ALICE)
+    clock.advance(seconds=30)
+    fresh = await owner.draw("11", "c-12", ALICE)
+    clock.set(overdue.post.reveal_at + OVERDUE_GRACE + timedelta(seconds=1))
+
+    aps = AsyncIOScheduler(timezone=UTC)
+    aps.start(paused=True)
+    try:
+        sweeper = QuizScheduler(other, aps, owns_guild=lambda g: False, sweep_as="other")
+        await sweeper.start()
+        assert {job.id for job in aps.get_jobs()} == {SWEEP_JOB_ID}
+        await sweeper.sweep_overdue()
+    finally:
+        aps.shutdown(wait=False)
+
+    assert [view.post.post_id for view in other_publisher.reveals] == [overdue.post.post_id]
+    assert (await other.post(fresh.post.post_id)).is_open
