@@ -24,7 +24,8 @@ from pathlib import Path
 SUPERUSER = "postgres"
 # A test server trades durability for speed: a crash of the test machine loses nothing we keep.
 FAST_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
-COMMON_SETTINGS = {"max_connections": "300", "shared_buffers": "256MB"}
+# Room for bulk loads (the benchmark's 1M-answer COPY) without a checkpoint every few seconds.
+COMMON_SETTINGS = {"max_connections": "300", "shared_buffers": "256MB", "max_wal_size": "8GB"}
 
 
 class PgServerError(RuntimeError):

@@ -74,29 +74,33 @@ class PostgresStore(_Queries):
     """The Store port on a connection pool: each write job is one transaction of its own,
     answers are batched into one statement (group commit), reads use any free connection."""
 
-    def __init__(self, pool: asyncpg.Pool[Any]) -> None:
+    def __init__(self, pool: asyncpg.Pool[Any], *, batch_answers: bool = True) -> None:
         super().__init__(pool)
         self._pool = pool
-        self._answers = AnswerBatcher(pool, UPSERT_ANSWERS)
+        # Batching is what runs; one transaction per answer is kept for the benchmark that
+        # shows why (see `make bench`, pg_answers_per_s against pg_per_answer_tx_per_s).
+        self._answers = AnswerBatcher(pool, UPSERT_ANSWERS) if batch_answers else None
         self._reads = _PostgresTx(pool)
 
     def __repr__(self) -> str:
         return "PostgresStore()"
 
     @classmethod
-    async def open(cls, url: str) -> PostgresStore:
+    async def open(cls, url: str, *, batch_answers: bool = True) -> PostgresStore:
         """Connect, apply migrations (one process at a time) and start the answer batcher.
 
         Raises DatabaseRefused, with a one-line reason, for a server or database quizbot
         cannot use.
         """
-        store = cls(await connect_pool(url))
-        store._answers.start()
+        store = cls(await connect_pool(url), batch_answers=batch_answers)
+        if store._answers is not None:
+            store._answers.start()
         return store
 
     async def close(self) -> None:
         """Commit queued answers, then close the pool."""
-        await self._answers.close()
+        if self._answers is not None:
+            await self._answers.close()
         await self._pool.close()
 
     # -- writes ---------------------------------------------------------------
@@ -120,6 +124,9 @@ class PostgresStore(_Queries):
             answer.text,
             _ts(answer.answered_at),
         )
+        if self._answers is None:
+            columns = [[value] for value in values]
+            return bool(await retrying(lambda: self._pool.fetch(UPSERT_ANSWERS, *columns)))
         return await self._answers.answer(answer.post_id, values)
 
     # -- reads ----------------------------------------------------------------
@@ -405,23 +412,22 @@ class _PostgresTx(_Queries):
     async def load_stats(self, guild_id: str, member_ids: Sequence[str]) -> dict[str, MemberStats]:
         """Existing stats of these members (with levels), keyed by member id."""
         found: dict[str, MemberStats] = {}
+        # One trip: a row per member and level (a member without levels yet has one row).
         rows = await self._all(
-            "SELECT member_id, name, points, answered, correct, streak, best_streak, "
-            "streak_seq FROM member_stats WHERE guild_id = $1 AND member_id = ANY($2::text[])",
+            "SELECT s.member_id, s.name, s.points, s.answered, s.correct, s.streak, "
+            "s.best_streak, s.streak_seq, l.difficulty, l.answered, l.correct, l.points "
+            "FROM member_stats AS s LEFT JOIN level_stats AS l "
+            "  ON l.guild_id = s.guild_id AND l.member_id = s.member_id "
+            "WHERE s.guild_id = $1 AND s.member_id = ANY($2::text[])",
             guild_id,
             list(member_ids),
         )
         for row in rows:
-            found[row[0]] = MemberStats(guild_id, *row)
-        levels = await self._all(
-            "SELECT member_id, difficulty, answered, correct, points FROM level_stats "
-            "WHERE guild_id = $1 AND member_id = ANY($2::text[])",
-            guild_id,
-            list(member_ids),
-        )
-        for member_id, level, answered, correct, points in levels:
-            if member_id in found:
-                found[member_id].by_level[Difficulty(level)] = LevelStats(answered, correct, points)
+            stats = found.get(row[0])
+            if stats is None:
+                stats = found[row[0]] = MemberStats(guild_id, *row[:8])
+            if row[8] is not None:
+                stats.by_level[Difficulty(row[8])] = LevelStats(row[9], row[10], row[11])
         return found
 
     async def stats_for(
