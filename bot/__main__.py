@@ -193,8 +193,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
 def _shard_plan(args: argparse.Namespace, settings: Settings) -> ShardPlan | None:
     """The shards to run, or None for one unsharded connection; ShardPlanError if unusable."""
-    count = getattr(args, "shard_count", None)
-    ids = getattr(args, "shard_ids", None)
+    count = getattr(args, "shard_count", None) or settings.shard_count
+    ids = getattr(args, "shard_ids", None) or settings.shard_ids
     if count is None:
         if ids is not None:
             raise ShardPlanError("--shard-ids needs --shard-count")

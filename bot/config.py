@@ -30,6 +30,13 @@ class Settings(BaseSettings):
         default="INFO", description="Log verbosity."
     )
     log_format: Literal["text", "json"] = Field(default="text", description="Log line format.")
+    shard_count: int | None = Field(
+        default=None,
+        description="Discord shards in all, across every process (needs PostgreSQL).",
+    )
+    shard_ids: str | None = Field(
+        default=None, description="The shards this process runs, comma-separated (e.g. 0,1)."
+    )
     dev_guild_id: int | None = Field(
         default=None,
         description="Discord server id to sync commands to instantly while developing.",
