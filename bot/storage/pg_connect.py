@@ -58,13 +58,16 @@ async def connect_pool(url: str) -> asyncpg.Pool[Any]:
         await migrate_pg(conn)
     finally:
         await conn.close()
-    pool = await asyncpg.create_pool(
-        url,
-        min_size=POOL_MIN,
-        max_size=POOL_MAX,
-        timeout=CONNECT_TIMEOUT_S,
-        reset=_keep_session,
-    )
+    try:
+        pool = await asyncpg.create_pool(
+            url,
+            min_size=POOL_MIN,
+            max_size=POOL_MAX,
+            timeout=CONNECT_TIMEOUT_S,
+            reset=_keep_session,
+        )
+    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        raise DatabaseRefused(f"cannot use PostgreSQL at {where}: {exc}") from None
     if pool is None:  # only when create_pool is awaited without a running loop
         raise RuntimeError("asyncpg returned no pool")
     return pool

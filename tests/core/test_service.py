@@ -320,6 +320,51 @@ async def daily_round(
     return view
 
 
+async def test_stored_totals_equal_what_the_answers_imply(
+    service: QuizService, admin: GuildAdmin, clock: FakeClock, database: Database
+) -> None:
+    await setup_daily(admin)
+    rng = random.Random(11)
+    members = [Member(f"t{i}", f"Total {i}") for i in range(8)]
+    day = datetime(2026, 11, 23)
+    for offset in range(4):
+        await daily_round(
+            service,
+            clock,
+            day + timedelta(days=offset),
+            {m: rng.random() < 0.6 for m in rng.sample(members, 5)},
+        )
+        draw = await service.draw(GUILD, f"draws-{offset}", members[0])
+        for member in rng.sample(members, 4):
+            await service.answer(
+                draw.post.post_id, member, choice=rng.choice(draw.post.choice_order)
+            )
+        await service.reveal(draw.post.post_id)
+
+    answers = await database.rows(
+        "SELECT a.member_id, p.difficulty, CASE WHEN a.correct THEN 1 ELSE 0 END "
+        "FROM answers AS a JOIN posts AS p ON p.post_id = a.post_id WHERE p.guild_id = ?",
+        GUILD,
+    )
+    implied: dict[str, tuple[int, int, int]] = {}
+    for member_id, level, correct in answers:
+        answered, right_count, points = implied.get(member_id, (0, 0, 0))
+        implied[member_id] = (
+            answered + 1,
+            right_count + correct,
+            points + correct * Difficulty(level).points,
+        )
+    stored = await database.rows(
+        "SELECT member_id, answered, correct, points FROM member_stats WHERE guild_id = ?", GUILD
+    )
+    assert {row[0]: tuple(row[1:]) for row in stored} == implied
+    by_level = await database.rows(
+        "SELECT SUM(answered), SUM(correct), SUM(points) FROM level_stats WHERE guild_id = ?",
+        GUILD,
+    )
+    assert by_level == [tuple(sum(v[i] for v in implied.values()) for i in range(3))]
+
+
 async def test_streak_grows_breaks_and_keeps_best(
     service: QuizService, admin: GuildAdmin, clock: FakeClock
 ) -> None:
