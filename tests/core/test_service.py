@@ -204,6 +204,24 @@ async def test_answers_racing_the_reveal_are_counted_exactly_when_acknowledged(
     assert points == acked * view.question.difficulty.points
 
 
+async def test_only_public_posts_overdue_past_the_grace_are_claimed(
+    service: QuizService, clock: FakeClock
+) -> None:
+    public = await service.draw(GUILD, CHANNEL, ALICE)
+    private = await service.draw(GUILD, CHANNEL, BOB, private=True)
+    grace, lease = timedelta(seconds=60), timedelta(seconds=120)
+
+    clock.set(public.post.reveal_at + timedelta(seconds=59))
+    assert await service.claim_overdue("sweeper", grace=grace, lease=lease) == []
+    clock.set(private.post.reveal_at + timedelta(minutes=5))
+    claimed = await service.claim_overdue("sweeper", grace=grace, lease=lease)
+    assert [post.post_id for post in claimed] == [public.post.post_id]
+
+    await service.reveal(public.post.post_id)
+    clock.advance(hours=1)
+    assert await service.claim_overdue("sweeper", grace=grace, lease=lease) == []
+
+
 async def test_one_member_answering_twice_concurrently_keeps_the_last(
     service: QuizService, database: Database
 ) -> None:
