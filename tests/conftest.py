@@ -48,6 +48,7 @@ def pg_cluster() -> Iterator[PgCluster]:
         cluster = PgCluster(given)
         cluster.prepare_template()
         yield cluster
+        cluster.drop_all()
         return
     with running() as server:
         cluster = PgCluster(server.url())

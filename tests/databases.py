@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import re
 import sqlite3
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
@@ -95,6 +96,7 @@ class PgCluster:
 
     admin_url: str
     template: str | None = None
+    created: list[str] = field(default_factory=list)
 
     def url(self, database: str) -> str:
         """The admin URL pointed at another database."""
@@ -103,7 +105,7 @@ class PgCluster:
 
     def prepare_template(self) -> None:
         """Create the migrated template every test database is copied from."""
-        name = f"quizbot_template_{next(_numbers)}"
+        name = f"quizbot_template_{os.getpid()}_{next(_numbers)}"
         asyncio.run(self._create_template(name))
         self.template = name
 
@@ -114,10 +116,22 @@ class PgCluster:
 
     async def create(self, *, migrated: bool = True) -> str:
         """A new database (a copy of the migrated template, or empty); returns its URL."""
-        name = f"quizbot_test_{next(_numbers)}"
+        # The pid keeps runs sharing one server (QUIZBOT_TEST_PG_URL) apart.
+        name = f"quizbot_test_{os.getpid()}_{next(_numbers)}"
         template = self.template if migrated else "template0"
         await self.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        self.created.append(name)
         return self.url(name)
+
+    def drop_all(self) -> None:
+        """Drop every database the session made (on a server that outlives it)."""
+        names = [*self.created, *([self.template] if self.template else [])]
+
+        async def drop() -> None:
+            for name in names:
+                await self.drop(self.url(name))
+
+        asyncio.run(drop())
 
     async def drop(self, url: str) -> None:
         """Drop a test database, closing whatever still uses it."""
