@@ -66,18 +66,27 @@ class PgServer:
     run_as: str | None
 
     @classmethod
-    def start(cls, *, durable: bool = False) -> PgServer:
+    def start(cls, *, durable: bool = False, settings: dict[str, str] | None = None) -> PgServer:
         """initdb a fresh cluster and start it; `durable` keeps fsync on (for benchmarks)."""
         bindir = find_bindir()
         run_as = SUPERUSER if os.geteuid() == 0 else None
-        root = Path(tempfile.mkdtemp(prefix="quizbot-pg-"))
-        if run_as is not None:
-            entry = pwd.getpwnam(run_as)
+        if run_as is None:
+            root = Path(tempfile.mkdtemp(prefix="quizbot-pg-"))
+        else:
+            try:
+                entry = pwd.getpwnam(run_as)
+            except KeyError:
+                raise PgServerError(
+                    f"running as root, but there is no `{run_as}` user to run PostgreSQL as "
+                    "(Debian's postgresql package creates it)"
+                ) from None
+            # /tmp, not $TMPDIR: the server's user must be able to reach its folder.
+            root = Path(tempfile.mkdtemp(prefix="quizbot-pg-", dir="/tmp"))
             os.chown(root, entry.pw_uid, entry.pw_gid)
         server = cls(root, free_port(), bindir, run_as)
         try:
             server._initdb()
-            server._pg_ctl_start({} if durable else FAST_SETTINGS)
+            server._pg_ctl_start({**({} if durable else FAST_SETTINGS), **(settings or {})})
         except BaseException:
             server.stop()
             raise
