@@ -137,16 +137,25 @@ def test_dockerignore_keeps_secrets_venv_and_databases_out() -> None:
     assert not {"bot", "data", "pyproject.toml", "README.md"} & patterns, "needed by the build"
 
 
-def test_compose_service() -> None:
+def test_compose_services() -> None:
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
-    (service,) = compose["services"].values()
-    assert service["build"] in (".", {"context": "."})
-    assert service["env_file"] in (".env", [".env"])
-    assert service["restart"] == "unless-stopped"
-    (mount,) = service["volumes"]
-    volume, _, target = mount.partition(":")
-    assert target == "/data"
-    assert volume in compose["volumes"], "a named volume, not a host folder"
+    services = compose["services"]
+    assert set(services) == {"quizbot", "quizbot-slack"}
+    assert "profiles" not in services["quizbot"], "Discord starts with a plain `up`"
+    assert services["quizbot-slack"]["profiles"] == ["slack"]
+    assert services["quizbot-slack"]["command"] == ["slack"]
+    for service in services.values():
+        assert service["build"] in (".", {"context": "."})
+        assert service["env_file"] in (".env", [".env"])
+        assert service["restart"] == "unless-stopped"
+        assert service["logging"]["options"]["max-size"], "logs rotate"
+        data, packs = service["volumes"]
+        volume, _, target = data.partition(":")
+        assert target == "/data"
+        assert volume in compose["volumes"], "a named volume, not a host folder"
+        assert packs == "./packs:/app/packs:ro"
+    # Two processes never share one SQLite file.
+    assert services["quizbot-slack"]["environment"]["QUIZBOT_DB"] != "/data/quizbot.db"
 
 
 def test_docs_use_the_image_commands() -> None:

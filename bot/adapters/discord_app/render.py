@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import discord
 
 from bot.core.admin import Status
@@ -32,7 +34,7 @@ def plain(text: str) -> str:
 
 def timestamp(unix: int) -> str:
     """A relative time each reader sees in their own zone."""
-    return f"<t:{unix}:R>"
+    return discord.utils.format_dt(datetime.fromtimestamp(unix, UTC), "R")
 
 
 def _header(view: PostView) -> str:
