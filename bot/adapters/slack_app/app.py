@@ -12,6 +12,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack_app import actions, replies
@@ -84,6 +85,23 @@ class SlackQuizApp:
         await self.inflight.drain()
 
 
+def silence_token_warning() -> None:
+    """Drop bolt's one spurious warning: it reads SLACK_BOT_TOKEN from the environment itself
+    and then warns that the client we pass (built from that same token) takes precedence."""
+    unused = warning_client_prioritized_and_token_skipped()
+    bolt_log = logging.getLogger("slack_bolt.AsyncApp")
+    if not any(getattr(f, "message", None) == unused for f in bolt_log.filters):
+        bolt_log.addFilter(_DropMessage(unused))
+
+
+@dataclass(frozen=True)
+class _DropMessage(logging.Filter):
+    message: str
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != self.message
+
+
 def build_app(
     service: QuizService,
     admin: GuildAdmin,
@@ -96,6 +114,7 @@ def build_app(
     """The AsyncApp with the four slash commands, the buttons and the answer modal."""
     if client is None:
         client = AsyncWebClient(token=token)
+    silence_token_warning()
     app = AsyncApp(client=client, signing_secret=signing_secret, name="quizbot")
     listeners = QuizListeners(service, admin, scheduler, client)
     bot = SlackQuizApp(app, listeners)
