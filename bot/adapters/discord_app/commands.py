@@ -142,7 +142,16 @@ class QuizAdmin(app_commands.Group, name="quizadmin", description="Configure the
         time: str,
         timezone: str,
     ) -> None:
-        """Set channel, time and zone in one go."""
+        """Set channel, time and zone in one go, once the bot can post there."""
+        missing = render.missing_channel_permissions(channel.permissions_for(channel.guild.me))
+        if missing:
+            await reply(
+                interaction,
+                f"I can't post the daily question in {channel.mention}: I am missing "
+                f"{', '.join(missing)} there. Give my role those permissions in that channel, "
+                "then run setup again. Nothing was saved.",
+            )
+            return
         await quiz_of(interaction).admin.setup(
             guild_key(interaction), str(channel.id), time, timezone
         )

@@ -154,3 +154,18 @@ def status_embed(status: Status) -> discord.Embed:
     embed.add_field(name="Next post", value=next_post)
     embed.add_field(name="Last error", value=c.last_error or "none", inline=False)
     return embed
+
+
+# What posting and revealing a question needs in its channel, with the names Discord's
+# settings screen uses, so an admin can find each one.
+CHANNEL_PERMISSIONS = {
+    "view_channel": "View Channel",
+    "send_messages": "Send Messages",
+    "embed_links": "Embed Links",
+    "read_message_history": "Read Message History",
+}
+
+
+def missing_channel_permissions(permissions: discord.Permissions) -> list[str]:
+    """The permissions the bot lacks in a channel, by their names in Discord's settings."""
+    return [label for flag, label in CHANNEL_PERMISSIONS.items() if not getattr(permissions, flag)]

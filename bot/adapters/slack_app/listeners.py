@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack_app import actions, blocks, commands, replies
-from bot.adapters.slack_app.publisher import SlackPublisher
+from bot.adapters.slack_app.publisher import SlackPublisher, error_code
 from bot.core.admin import GuildAdmin
 from bot.core.errors import ChannelUnavailable, NotAllowed, PostClosed
 from bot.core.model import Member, PostKind, RevealView, Tally
@@ -153,8 +154,11 @@ class QuizListeners:
         action, args = parsed.action, parsed.args
         if action == "setup":
             channel = commands.parse_channel(args[0])
+            refusal = await self._cannot_post_in(channel)
+            if refusal is not None:
+                return f"{refusal} Nothing was saved."
             await self.admin.setup(team_id, channel, args[1], args[2])
-            return f":white_check_mark: Saved. Make sure I am in <#{channel}>: `/invite @quizbot`."
+            return f":white_check_mark: Saved. The daily question goes to <#{channel}>."
         if action == "reveal":
             await self.admin.set_reveal(team_id, **commands.parse_reveal(args))
         elif action == "difficulty":
@@ -170,6 +174,23 @@ class QuizListeners:
         else:
             return None
         return ":white_check_mark: Saved."
+
+    async def _cannot_post_in(self, channel: str) -> str | None:
+        """Why the bot could not post in `channel`, or None when it can."""
+        try:
+            found = (await self.client.conversations_info(channel=channel))["channel"]
+        except SlackApiError as exc:
+            if error_code(exc) in ("channel_not_found", "not_in_channel"):
+                return (
+                    f"I can't see <#{channel}>: if it is a private channel, invite me first "
+                    "(`/invite @quizbot` there) and run setup again."
+                )
+            raise
+        if found.get("is_archived"):
+            return f"<#{channel}> is archived; choose a channel people still read."
+        if not found.get("is_member"):
+            return f"I am not in <#{channel}> yet: `/invite @quizbot` there, then run setup again."
+        return None
 
     async def _post_now(self, team_id: str) -> str:
         view = await self.admin.post_now(team_id)

@@ -35,6 +35,9 @@ class FakeSlack:
         self.owners: set[str] = set()
         # channel id -> the error Slack answers for it (channel_not_found, not_in_channel...)
         self.failing: dict[str, str] = {}
+        # conversations.info: channels the bot is not a member of, and private ones.
+        self.outside: set[str] = set()
+        self.private: set[str] = set()
         self.messages: dict[tuple[str, str], Json] = {}
         self._ts = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -151,6 +154,7 @@ class FakeSlack:
             "chat.postEphemeral": self._ephemeral,
             "views.open": self._views_open,
             "users.info": self._users_info,
+            "conversations.info": self._conversations_info,
         }.get(method)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
@@ -169,6 +173,24 @@ class FakeSlack:
 
     def _connections_open(self, args: Json) -> Json:
         return {"ok": True, "url": f"ws{self.url.removeprefix('http')}/socket"}
+
+    def _conversations_info(self, args: Json) -> Json:
+        channel = str(args["channel"])
+        if self.failing.get(channel) == "channel_not_found" or (
+            channel in self.private and channel in self.outside
+        ):
+            return {"ok": False, "error": "channel_not_found"}
+        return {
+            "ok": True,
+            "channel": {
+                "id": channel,
+                "name": channel.lower(),
+                "is_channel": channel not in self.private,
+                "is_private": channel in self.private,
+                "is_archived": False,
+                "is_member": channel not in self.outside,
+            },
+        }
 
     def _refused(self, channel: str) -> Json | None:
         error = self.failing.get(channel)

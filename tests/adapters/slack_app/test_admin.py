@@ -171,3 +171,29 @@ async def test_settings_round_trip(slack: SlackHarness) -> None:
     kinds = {post.kind: post for post in await slack.service.due_reveals()}
     assert kinds[PostKind.DRAW].reveal_at - kinds[PostKind.DRAW].posted_at == timedelta(seconds=30)
     assert kinds[PostKind.DAILY].reveal_at - kinds[PostKind.DAILY].posted_at == timedelta(hours=2)
+
+
+@pytest.mark.parametrize(
+    ("situation", "says"),
+    [
+        ("outside", "I am not in <#C0ELSE> yet: `/invite @quizbot` there, then run setup again."),
+        ("private", "I can't see <#C0ELSE>: if it is a private channel, invite me first"),
+        ("unknown", "I can't see <#C0ELSE>"),
+    ],
+)
+async def test_setup_refuses_a_channel_the_bot_cannot_post_in(
+    slack: SlackHarness, situation: str, says: str
+) -> None:
+    if situation == "outside":
+        slack.fake.outside.add("C0ELSE")
+    elif situation == "private":
+        slack.fake.private.add("C0ELSE")
+        slack.fake.outside.add("C0ELSE")
+    else:
+        slack.fake.failing["C0ELSE"] = "channel_not_found"
+    before = await slack.service.config(TEAM)
+    text = await slack.reply(ADMIN, "/quiz-admin", "setup <#C0ELSE|else> 09:00 UTC")
+    assert says in text
+    assert "Nothing was saved." in text
+    assert "Saved." not in text.replace("Nothing was saved.", "")
+    assert await slack.service.config(TEAM) == before

@@ -127,8 +127,8 @@ async def test_restart_on_the_day_of_a_daily_keeps_it_open(slack: SlackHarness) 
 
 
 async def test_failing_channel_is_shown_in_status_and_retried(slack: SlackHarness) -> None:
-    slack.fake.failing["C0GONE"] = "channel_not_found"
     await setup_daily(slack, "C0GONE")
+    slack.fake.failing["C0GONE"] = "channel_not_found"  # deleted after setup
 
     await slack.scheduler.run_daily(TEAM)
 
