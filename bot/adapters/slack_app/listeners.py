@@ -137,16 +137,22 @@ class QuizListeners:
             await respond(text=replies.ADMIN_USAGE, response_type="ephemeral")
             return
         # Permission first: a member who may not change settings learns nothing else.
-        await self.require_admin(caller.member.id)
+        await self.require_admin(caller.member.id, caller.team_id)
         parsed = commands.parse_admin(text)
         headline = await self._run_admin(caller.team_id, parsed)
         status = await self.admin.status(caller.team_id)
         await respond(text=replies.status(status, headline), response_type="ephemeral")
 
-    async def require_admin(self, user_id: str) -> None:
-        """NotAllowed unless Slack says the member is a workspace admin or owner."""
+    async def require_admin(self, user_id: str, team_id: str) -> None:
+        """NotAllowed unless Slack says the member is an admin or owner of this workspace.
+
+        In an Enterprise Grid org a member of one workspace can run commands in another;
+        their admin flags belong to their own workspace, so those must match the command's.
+        """
         response = await self.client.users_info(user=user_id)
         user = response.get("user") or {}
+        if user.get("team_id") != team_id:
+            raise NotAllowed(replies.NOT_ADMIN)
         if not (user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")):
             raise NotAllowed(replies.NOT_ADMIN)
 

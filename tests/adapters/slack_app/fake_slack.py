@@ -38,6 +38,8 @@ class FakeSlack:
         # conversations.info: channels the bot is not a member of, and private ones.
         self.outside: set[str] = set()
         self.private: set[str] = set()
+        # users.info: members whose home workspace is another one (Enterprise Grid).
+        self.home_team: dict[str, str] = {}
         self.messages: dict[tuple[str, str], Json] = {}
         self._ts = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -232,7 +234,7 @@ class FakeSlack:
             "ok": True,
             "user": {
                 "id": user,
-                "team_id": TEAM,
+                "team_id": self.home_team.get(user, TEAM),
                 "name": user.lower(),
                 "is_admin": user in self.admins or user in self.owners,
                 "is_owner": user in self.owners,

@@ -65,6 +65,15 @@ async def test_admin_is_checked_on_every_use(slack: SlackHarness) -> None:
     assert await slack.reply(CAROL, "/quiz-admin", "status") == replies.NOT_ADMIN
 
 
+async def test_an_admin_of_another_workspace_is_not_an_admin_here(slack: SlackHarness) -> None:
+    await slack.reply(ADMIN, "/quiz-admin", SETUP)
+    before = await snapshot(slack)
+    slack.fake.owners.add(CAROL)
+    slack.fake.home_team[CAROL] = "T0OTHERWS"  # an owner there, a guest here
+    assert await slack.reply(CAROL, "/quiz-admin", "pause") == replies.NOT_ADMIN
+    assert await snapshot(slack) == before
+
+
 async def test_help_needs_no_permission(slack: SlackHarness) -> None:
     assert await slack.reply(BOB, "/quiz-admin") == replies.ADMIN_USAGE
     assert await slack.reply(BOB, "/quiz-admin", "help") == replies.ADMIN_USAGE
