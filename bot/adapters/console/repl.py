@@ -18,6 +18,7 @@ from bot.core.model import Member, Period, PostKind, PostView, RankBy, RevealVie
 from bot.core.parsing import parse_difficulty
 from bot.core.ports import Clock, SystemClock
 from bot.core.questions import CHOICE_LETTERS, Difficulty
+from bot.core.reloading import ReloadResult
 from bot.core.service import QuizService
 from bot.storage.sqlite import SqliteStore
 
@@ -36,8 +37,10 @@ Commands:
   /as NAME                          play as another member
   /topics                           list the topics
   /admin setup CHANNEL HH:MM ZONE | reveal daily:8h draw:60s | difficulty LEVEL|mixed|ramp
-         days mon-fri|every|LIST | pause | resume | status
+         days mon-fri|every|LIST | pause | resume | status | reload (the question packs)
   /help, /quit"""
+
+Reload = Callable[[], Awaitable[ReloadResult]]
 
 
 class ConsolePublisher:
@@ -59,8 +62,11 @@ class ConsolePublisher:
 class Console:
     """Turns one line of input into a call on the engine and prints the result."""
 
-    def __init__(self, service: QuizService, guild_id: str, out: TextIO) -> None:
+    def __init__(
+        self, service: QuizService, guild_id: str, out: TextIO, reload: Reload | None = None
+    ) -> None:
         self.service = service
+        self._reload = reload
         self.admin = GuildAdmin(service)
         self.guild_id = guild_id
         self.member = Member("console:you", "you")
@@ -212,16 +218,25 @@ class Console:
 
     async def _topics(self, args: list[str]) -> None:
         counts = self.service.bank.counts_by_topic()
-        self.say(", ".join(f"{topic} ({count})" for topic, count in counts.items()))
+        descriptions = self.service.bank.topics
+        self.say(
+            "\n".join(
+                f"{topic} ({count}): {descriptions.get(topic, '')}".rstrip(": ")
+                for topic, count in counts.items()
+            )
+        )
 
     async def _help(self, args: list[str]) -> None:
         self.say(HELP)
 
     async def _admin(self, args: list[str]) -> None:
         if not args:
-            self.say("Usage: /admin setup|reveal|difficulty|days|pause|resume|status ...")
+            self.say("Usage: /admin setup|reveal|difficulty|days|pause|resume|status|reload ...")
             return
         action, rest = args[0].lower(), args[1:]
+        if action == "reload" and not rest:
+            await self._reload_packs()
+            return
         if action == "setup" and len(rest) == 3:
             await self.admin.setup(self.guild_id, *rest)
         elif action == "reveal" and rest:
@@ -241,6 +256,15 @@ class Console:
             return
         self.say(render.status(await self.admin.status(self.guild_id)))
 
+    async def _reload_packs(self) -> None:
+        if self._reload is None:
+            self.say("Reloading is not available here.")
+            return
+        result = await self._reload()
+        for problem in result.problems:
+            self.say(problem)
+        self.say(result.summary())
+
 
 def _member_id(name: str) -> str:
     return "console:" + name.strip().lower()
@@ -255,6 +279,7 @@ async def run_console(
     clock: Clock | None = None,
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
+    reload: Reload | None = None,
 ) -> int:
     """Play until end of input or /quit."""
     stdin = stdin or sys.stdin
@@ -270,7 +295,7 @@ async def run_console(
             platform="console",
             publisher=ConsolePublisher(out),
         )
-        console = Console(service, guild_id, out)
+        console = Console(service, guild_id, out, reload)
         if (await service.config(guild_id)).channel_id is None:
             await service.update_config(guild_id, channel_id=CHANNEL)
         if interactive:
