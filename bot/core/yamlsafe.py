@@ -138,7 +138,7 @@ class _Composer:
         elif isinstance(event, ScalarEvent):
             tag = self._tag(event.tag, ScalarNode, event.value, event.implicit, line)
             node = ScalarNode(tag, event.value, start, end, event.style)
-            self._add(node, 1, event.anchor)
+            self._add(node, 1, event.anchor, line)
         elif isinstance(event, AliasEvent):
             self._alias(event, line)
         elif isinstance(event, SequenceStartEvent | MappingStartEvent):
@@ -153,7 +153,7 @@ class _Composer:
         elif isinstance(event, SequenceEndEvent | MappingEndEvent):
             done = self.stack.pop()
             done.node.end_mark = end
-            self._add(done.node, done.size, done.anchor)
+            self._add(done.node, done.size, done.anchor, done.node.start_mark.line + 1)
 
     def _tag(self, tag: str | None, kind: type[Node], value: Any, implicit: Any, line: int) -> str:
         if tag is None or tag == "!":
@@ -176,10 +176,9 @@ class _Composer:
         if self.aliases > MAX_ALIASES:
             raise Refused(line, f"more than {MAX_ALIASES} aliases (*name)")
         node, size = self.anchors[name]
-        self._add(node, size, None)
+        self._add(node, size, None, line)
 
-    def _add(self, node: Node, size: int, anchor: str | None) -> None:
-        line = node.start_mark.line + 1
+    def _add(self, node: Node, size: int, anchor: str | None, line: int) -> None:
         if anchor is not None:
             # Registered only once complete, so an anchor can never contain itself.
             self.anchors[anchor] = (node, size)

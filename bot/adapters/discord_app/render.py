@@ -13,6 +13,7 @@ from bot.core.questions import Difficulty
 NO_PINGS = discord.AllowedMentions.none()
 EMBED_LIMIT = 4096
 MESSAGE_LIMIT = 2000
+CHOICE_NAME_LIMIT = 100
 
 _COLOURS = {
     Difficulty.ENTRY: 0x57F287,
@@ -31,6 +32,12 @@ _TITLES = {
 def plain(text: str) -> str:
     """Member-supplied text shown literally: no markdown, no mentions."""
     return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+
+
+def topic_label(slug: str, description: str) -> str:
+    """An autocomplete entry: the slug and what it covers, within Discord's 100 characters."""
+    label = f"{slug} — {description}" if description else slug
+    return label if len(label) <= CHOICE_NAME_LIMIT else label[: CHOICE_NAME_LIMIT - 1] + "…"
 
 
 def timestamp(unix: int) -> str:
