@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot.core.bank import QuestionBank
 from bot.core.duplicates import Entry, find_duplicates
 from bot.core.errors import PackError
-from bot.core.pack_rules import describe, question_rules
+from bot.core.pack_rules import describe, field_path, question_rules
 from bot.core.questions import Question, TopicDescription, TopicSlug
 from bot.core.yamlsafe import MAX_PACK_BYTES, compose, construct
 
@@ -22,7 +22,13 @@ NO_ID = "-"
 PACK_SUFFIXES = (".yaml", ".yml")
 BUNDLED_PACK = Path(__file__).resolve().parents[2] / "data" / "questions.yaml"
 
-_TOPICS: TypeAdapter[dict[str, str]] = TypeAdapter(dict[TopicSlug, TopicDescription])
+
+class _Topic(BaseModel):
+    slug: TopicSlug
+    text: TopicDescription
+
+
+_TOPIC = TypeAdapter(_Topic)
 
 
 def printable(text: str) -> str:
@@ -179,23 +185,25 @@ def _check_top_level(root: MappingNode, result: _FileResult) -> None:
 def _check_topics(node: Node, result: _FileResult) -> None:
     for key, key_node in _duplicate_keys(node):
         result.problem(_line(key_node), NO_ID, f"topic '{key}' appears twice")
-    try:
-        data = construct(node)
-        topics = _TOPICS.validate_python(data)
-    except yaml.YAMLError as exc:
-        result.problem(_line(node), NO_ID, f"topics: {exc}")
-    except ValidationError as exc:
-        for error in exc.errors():
-            loc = error["loc"]
-            if loc and loc[-1] == "[key]":
-                target = _key_node(node, str(loc[0])) or node
-                error["loc"] = ("topics",)
-            else:
-                target = _node_at(node, loc)
-                error["loc"] = ("topics", *loc)
-            result.problem(_line(target), NO_ID, describe(error))
-    else:
-        result.topics.update(topics)
+    if not isinstance(node, MappingNode):
+        result.problem(_line(node), NO_ID, "topics: expected a map of slug: one-line description")
+        return
+    for key_node, value_node in node.value:
+        # Each entry stands alone, so one bad entry does not undeclare the others.
+        try:
+            entry = _TOPIC.validate_python(
+                {"slug": construct(key_node), "text": construct(value_node)}
+            )
+        except yaml.YAMLError as exc:
+            result.problem(_line(key_node), NO_ID, f"topics: {exc}")
+        except ValidationError as exc:
+            for error in exc.errors():
+                on_key = error["loc"][:1] == ("slug",)
+                error["loc"] = ("topics",) if on_key else ("topics", str(key_node.value))
+                target = key_node if on_key else value_node
+                result.problem(_line(target), NO_ID, describe(error))
+        else:
+            result.topics.setdefault(entry.slug, entry.text)
 
 
 def _check_question(node: Node, position: int, result: _FileResult) -> None:
@@ -220,7 +228,8 @@ def _check_question(node: Node, position: int, result: _FileResult) -> None:
         result.topic_uses.append((topic, _line(_node_at(node, ("topics", index))), qid))
     bundled = _is_bundled(result.name)
     for loc, message in question_rules(question, bundled=bundled):
-        result.problem(_line(_node_at(node, loc)), qid, message)
+        where = f"{field_path(loc)}: " if loc else ""
+        result.problem(_line(_node_at(node, loc)), qid, where + message)
 
 
 def _cross_pack_problems(results: list[_FileResult], topics: Mapping[str, str]) -> list[Problem]:
