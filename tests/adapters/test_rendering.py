@@ -83,11 +83,17 @@ def render_all(question: Question) -> Rendered:
         discord=[embed.description or "" for embed in discord_embeds],
         discord_messages=[discord_render.model_answer(private)]
         + [embed.title or "" for embed in discord_embeds],
-        discord_labels=[str(getattr(button, "item", button).label or "") for button in buttons],
+        discord_labels=[label_of(button) for button in buttons],
         slack=[text for post in slack_posts for text in block_texts(post)],
         slack_blocks=slack_posts,
         console=[console.post(view), console.reveal(reveal)],
     )
+
+
+def label_of(button: object) -> str:
+    """The label a (dynamic) button shows."""
+    item: Any = getattr(button, "item", button)
+    return str(item.label or "")
 
 
 def block_texts(blocks: list[dict[str, Any]]) -> list[str]:
