@@ -14,8 +14,8 @@ from bot.core.questions import Question, collapse
 NEAR_DUPLICATE_RATIO = 0.9
 # Candidates come from LSH over word shingles; the MinHash estimate of their Jaccard
 # similarity screens out chance collisions before the exact (and costlier) character ratio.
-NUM_PERM = 128
-LSH_BANDS, LSH_ROWS = 32, 4
+NUM_PERM = 64
+LSH_BANDS, LSH_ROWS = 16, 4  # candidates from a Jaccard similarity of about 0.5 up
 MIN_JACCARD = 0.3
 SEED = 20240611
 

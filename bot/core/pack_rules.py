@@ -20,6 +20,7 @@ MAX_ECHO = 60
 # Rendering escapes markup: a backslash before `*_~|\` and stray backticks on Discord,
 # `&amp;` `&lt;` `&gt;` and a zero-width space before `*_~` on Slack. Budget the worst case.
 _ESCAPE_COST = {"&": 4, "<": 3, ">": 3, "*": 1, "_": 1, "~": 1, "|": 1, "`": 1, "\\": 1}
+_ESCAPED = str.maketrans({char: char * (1 + cost) for char, cost in _ESCAPE_COST.items()})
 
 
 def question_rules(question: Question, *, bundled: bool) -> list[tuple[Loc, str]]:
@@ -32,7 +33,7 @@ def question_rules(question: Question, *, bundled: bool) -> list[tuple[Loc, str]
 
 def rendered_length(text: str) -> int:
     """The most characters `text` can take once a platform has escaped its markup."""
-    return len(text) + sum(_ESCAPE_COST.get(char, 0) for char in text)
+    return len(text.translate(_ESCAPED))
 
 
 def _length_problems(question: Question) -> list[tuple[Loc, str]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from enum import StrEnum
 from typing import Annotated
 
@@ -41,8 +40,9 @@ MIN_CHOICES = 2
 MAX_CHOICES = 5
 CHOICE_LETTERS = "ABCDE"
 
-# Bidirectional overrides make code read differently from how it runs ("Trojan Source").
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# C0/C1 controls other than tab and newline, and the bidirectional overrides that make
+# code read differently from how it runs ("Trojan Source").
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 class Difficulty(StrEnum):
@@ -66,11 +66,9 @@ class Difficulty(StrEnum):
 
 
 def _no_control_characters(text: str) -> str:
-    for char in text:
-        if char in "\n\t":
-            continue
-        if unicodedata.category(char) == "Cc" or char in _BIDI_CONTROLS:
-            raise ValueError(f"contains the control character {char!r}")
+    found = _CONTROL.search(text)
+    if found is not None:
+        raise ValueError(f"contains the control character {found.group()!r}")
     return text
 
 

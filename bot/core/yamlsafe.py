@@ -3,20 +3,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
-from yaml.events import (
-    AliasEvent,
-    DocumentStartEvent,
-    Event,
-    MappingEndEvent,
-    MappingStartEvent,
-    ScalarEvent,
-    SequenceEndEvent,
-    SequenceStartEvent,
-)
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 MAX_PACK_BYTES = 5 * 1024 * 1024
@@ -28,11 +18,27 @@ MAX_EXPANDED_NODES = 2_000_000
 
 _CORE = "tag:yaml.org,2002:"
 ALLOWED_TAGS = frozenset(
-    _CORE + name for name in ("str", "int", "float", "bool", "null", "seq", "map")
+    _CORE + name
+    for name in ("str", "int", "float", "bool", "null", "seq", "map", "timestamp", "merge")
 )
+_STR, _MERGE = _CORE + "str", _CORE + "merge"
 # The characters YAML itself forbids in a stream, so the first one is found with its real line.
 _FORBIDDEN = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# libyaml when PyYAML was built with it: parsing and composing then run in C.
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc]
+    """The safe loader, with a shortcut for the common plain scalar that can only be text."""
+
+    # Implicit types (int, float, bool, null, timestamp, merge) start with one of these.
+    _TYPED_STARTS = frozenset(yaml.resolver.Resolver.yaml_implicit_resolvers) - {""}
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        if kind is ScalarNode and value and value[0] not in self._TYPED_STARTS:
+            return _STR
+        resolved: str = super().resolve(kind, value, implicit)
+        return resolved
 
 
 @dataclass(frozen=True)
@@ -44,42 +50,36 @@ class YamlProblem:
 
 
 class Refused(Exception):
-    """Composition stops: the file is unsafe or malformed past recovery."""
+    """The file is unsafe or malformed past recovery."""
 
     def __init__(self, line: int, message: str) -> None:
         super().__init__(message)
         self.line, self.message = line, message
 
 
-@dataclass
-class _Open:
-    node: SequenceNode | MappingNode
-    anchor: str | None
-    size: int = 1
-    keys: list[Node] = field(default_factory=list)
-
-
 def compose(data: bytes) -> tuple[Node | None, list[YamlProblem]]:
     """The single document of `data` as nodes, or the problems that stop it being read."""
     try:
         text = _decode(data)
-        return _Composer().run(text)
+        root = _compose(text)
+        return root, _inspect(root) if root is not None else []
     except Refused as refused:
         return None, [YamlProblem(refused.line, refused.message)]
 
 
 def construct(node: Node) -> Any:
-    """Plain Python values (dict, list, str, int, ...) of a composed node."""
-    loader = yaml.SafeLoader("")
-    try:
-        return loader.construct_document(node)
-    finally:
-        loader.dispose()
+    """Plain Python values (dict, list, str, int, ...) of a node that passed `compose`."""
+    return _Constructor().value(node)
 
 
 def tag_name(tag: str) -> str:
     """A tag as written in YAML: `!!python/object` rather than its long form."""
     return "!!" + tag.removeprefix(_CORE) if tag.startswith(_CORE) else tag
+
+
+def line_of(node: Node) -> int:
+    """The 1-based line a node starts on."""
+    return int(node.start_mark.line) + 1
 
 
 def _decode(data: bytes) -> str:
@@ -100,100 +100,128 @@ def _decode(data: bytes) -> str:
     return text
 
 
-class _Composer:
-    """PyYAML's composer rebuilt over the (C) event stream, with limits at every step."""
+def _compose(text: str) -> Node | None:
+    try:
+        node: Node | None = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        reason = exc.problem or exc.context or "malformed YAML"
+        if "single document" in reason:
+            reason = "expected one YAML document, found a second '---'"
+        if "nesting depth" in reason:
+            raise Refused(line, f"nesting is deeper than {MAX_DEPTH} levels") from None
+        raise Refused(line, f"YAML syntax error: {reason}") from None
+    except yaml.YAMLError as exc:
+        raise Refused(1, f"YAML syntax error: {exc}") from None
+    except RecursionError:
+        # Only the pure-Python composer recurses; libyaml stops at its own depth limit.
+        raise Refused(1, f"nesting is deeper than {MAX_DEPTH} levels") from None
+    return node
+
+
+def _inspect(root: Node) -> list[YamlProblem]:
+    """Depth, keys, tags and aliases of the composed graph, walked without recursion."""
+    problems: list[YamlProblem] = []
+    seen: set[int] = set()
+    aliases = 0
+    # (node, depth, the node that locates a use of it: its key, or the item before it)
+    stack: list[tuple[Node, int, Node]] = [(root, 1, root)]
+    while stack:
+        node, depth, used_at = stack.pop()
+        if id(node) in seen:
+            # libyaml composes an alias as the anchored node itself: a second visit is a use.
+            aliases += 1
+            if aliases > MAX_ALIASES:
+                raise Refused(_end_line(used_at), f"more than {MAX_ALIASES} aliases (*name)")
+            continue
+        seen.add(id(node))
+        if depth > MAX_DEPTH:
+            raise Refused(line_of(node), f"nesting is deeper than {MAX_DEPTH} levels")
+        if node.tag not in ALLOWED_TAGS:
+            message = f"tag '{tag_name(node.tag)}' is not allowed: packs are plain YAML"
+            problems.append(YamlProblem(line_of(node), message))
+        if isinstance(node, MappingNode):
+            for key, value in reversed(node.value):
+                if not isinstance(key, ScalarNode):
+                    # An aliased key starts where its anchor is; its value is where it is used.
+                    message = "a mapping key must be a plain value, not a list or mapping"
+                    raise Refused(line_of(value), message)
+                stack.append((value, depth + 1, key))
+                stack.append((key, depth + 1, key))
+        elif isinstance(node, SequenceNode):
+            items = node.value
+            stack.extend(
+                (item, depth + 1, items[index - 1] if index else node)
+                for index, item in reversed(list(enumerate(items)))
+            )
+    if aliases:
+        _check_expansion(root)
+    problems.sort(key=lambda problem: problem.line)
+    return problems
+
+
+def _end_line(node: Node) -> int:
+    mark = node.end_mark if isinstance(node, ScalarNode | SequenceNode | MappingNode) else None
+    return int(mark.line) + 1 if mark is not None else line_of(node)
+
+
+def _check_expansion(root: Node) -> None:
+    """With aliases, the tree they stand for: no cycles, at most MAX_EXPANDED_NODES nodes."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if children_done:
+            open_nodes.discard(id(node))
+            size = 1 + sum(sizes[id(child)] for child in _children(node))
+            if size > MAX_EXPANDED_NODES:
+                message = f"expands to more than {MAX_EXPANDED_NODES:,} values via aliases"
+                raise Refused(line_of(node), message)
+            sizes[id(node)] = size
+        elif id(node) in open_nodes:
+            raise Refused(line_of(node), "an alias refers to the node that contains it")
+        elif id(node) not in sizes:
+            open_nodes.add(id(node))
+            stack.append((node, True))
+            stack.extend((child, False) for child in _children(node))
+
+
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    if isinstance(node, MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+class _Constructor:
+    """Plain values of checked nodes: strings as they are, other scalars as PyYAML types them."""
 
     def __init__(self) -> None:
-        self.resolver: Any = yaml.resolver.Resolver()
-        self.anchors: dict[str, tuple[Node, int]] = {}
-        self.aliases = 0
-        self.problems: list[YamlProblem] = []
-        self.stack: list[_Open] = []
-        self.root: Node | None = None
-        self.root_size = 0
-        self.documents = 0
+        self._safe = yaml.SafeLoader("")
+        self._done: dict[int, Any] = {}
 
-    def run(self, text: str) -> tuple[Node | None, list[YamlProblem]]:
-        try:
-            for event in yaml.parse(text, Loader=_Loader):
-                self._event(event)
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line = mark.line + 1 if mark is not None else 1
-            reason = exc.problem or exc.context or "malformed YAML"
-            raise Refused(line, f"YAML syntax error: {reason}") from None
-        except yaml.YAMLError as exc:
-            raise Refused(1, f"YAML syntax error: {exc}") from None
-        return self.root, self.problems
-
-    def _event(self, event: Event) -> None:
-        # The C parser's marks are a type of their own with the same fields.
-        start: Any = event.start_mark
-        end: Any = event.end_mark
-        line = start.line + 1
-        if isinstance(event, DocumentStartEvent):
-            self.documents += 1
-            if self.documents > 1:
-                raise Refused(line, "expected one YAML document, found a second '---'")
-        elif isinstance(event, ScalarEvent):
-            tag = self._tag(event.tag, ScalarNode, event.value, event.implicit, line)
-            node = ScalarNode(tag, event.value, start, end, event.style)
-            self._add(node, 1, event.anchor, line)
-        elif isinstance(event, AliasEvent):
-            self._alias(event, line)
-        elif isinstance(event, SequenceStartEvent | MappingStartEvent):
-            if len(self.stack) >= MAX_DEPTH:
-                raise Refused(line, f"nesting is deeper than {MAX_DEPTH} levels")
-            kind: type[Node]
-            kind = SequenceNode if isinstance(event, SequenceStartEvent) else MappingNode
-            tag = self._tag(event.tag, kind, None, event.implicit, line)
-            collection = kind(tag, [], start, None, flow_style=event.flow_style)
-            assert isinstance(collection, SequenceNode | MappingNode)
-            self.stack.append(_Open(collection, event.anchor))
-        elif isinstance(event, SequenceEndEvent | MappingEndEvent):
-            done = self.stack.pop()
-            done.node.end_mark = end
-            self._add(done.node, done.size, done.anchor, done.node.start_mark.line + 1)
-
-    def _tag(self, tag: str | None, kind: type[Node], value: Any, implicit: Any, line: int) -> str:
-        if tag is None or tag == "!":
-            resolved: str = self.resolver.resolve(kind, value, implicit)
-            return resolved
-        if tag not in ALLOWED_TAGS:
-            self.problems.append(
-                YamlProblem(line, f"tag '{tag_name(tag)}' is not allowed: packs are plain YAML")
-            )
-            # Read on as plain data so every other problem in the file is still found.
-            fallback: str = self.resolver.resolve(kind, value, (True, False))
-            return fallback
-        return tag
-
-    def _alias(self, event: AliasEvent, line: int) -> None:
-        name = event.anchor or ""
-        if name not in self.anchors:
-            raise Refused(line, f"alias '*{name}' refers to no finished anchor")
-        self.aliases += 1
-        if self.aliases > MAX_ALIASES:
-            raise Refused(line, f"more than {MAX_ALIASES} aliases (*name)")
-        node, size = self.anchors[name]
-        self._add(node, size, None, line)
-
-    def _add(self, node: Node, size: int, anchor: str | None, line: int) -> None:
-        if anchor is not None:
-            # Registered only once complete, so an anchor can never contain itself.
-            self.anchors[anchor] = (node, size)
-        if not self.stack:
-            self.root, self.root_size = node, size
-            return
-        parent = self.stack[-1]
-        parent.size += size
-        if parent.size > MAX_EXPANDED_NODES:
-            raise Refused(line, f"expands to more than {MAX_EXPANDED_NODES:,} values via aliases")
-        if isinstance(parent.node, SequenceNode):
-            parent.node.value.append(node)
-        elif not parent.keys or len(parent.keys) == len(parent.node.value):
-            if not isinstance(node, ScalarNode):
-                raise Refused(line, "a mapping key must be a plain value, not a list or mapping")
-            parent.keys.append(node)
+    def value(self, node: Node) -> Any:
+        if isinstance(node, ScalarNode):
+            return node.value if node.tag in (_STR, _MERGE) else self._scalar(node)
+        known = self._done.get(id(node))
+        if known is not None:
+            return known
+        result: Any
+        if isinstance(node, SequenceNode):
+            result = [self.value(child) for child in node.value]
+        elif any(key.tag == _MERGE for key, _ in node.value):
+            # `<<: *defaults` is rare; PyYAML flattens it (a bad merge is a YAMLError).
+            result = self._safe.construct_object(node, deep=True)
         else:
-            parent.node.value.append((parent.keys[-1], node))
+            result = {self.value(key): self.value(child) for key, child in node.value}
+        self._done[id(node)] = result
+        return result
+
+    def _scalar(self, node: ScalarNode) -> Any:
+        try:
+            return self._safe.construct_object(node, deep=True)
+        except yaml.YAMLError:
+            return node.value

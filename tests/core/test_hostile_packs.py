@@ -57,7 +57,7 @@ def test_billion_laughs_as_a_mapping_key_is_refused_at_its_line(tmp_path: Path) 
     # loader turned into text, node by node.
     text = laughs(levels=3) + "? *l3\n: 1\n" + pack(question())
     assert problems_of(tmp_path, text) == [
-        "pack.yaml:5: -: a mapping key must be a plain value, not a list or mapping"
+        "pack.yaml:6: -: a mapping key must be a plain value, not a list or mapping"
     ]
 
 
@@ -95,7 +95,7 @@ def test_tags_are_refused_with_their_line(tmp_path: Path, tagged: str, tag: str)
 def test_a_complex_key_inside_a_question_is_refused(tmp_path: Path) -> None:
     text = pack(question().replace("    answer:", "    ? [a, b]\n    : 1\n    answer:"))
     assert problems_of(tmp_path, text) == [
-        "pack.yaml:8: -: a mapping key must be a plain value, not a list or mapping"
+        "pack.yaml:9: -: a mapping key must be a plain value, not a list or mapping"
     ]
 
 
@@ -115,7 +115,7 @@ def test_a_thousand_levels_are_refused_with_the_line(tmp_path: Path) -> None:
 
 
 def test_block_nesting_is_refused_too(tmp_path: Path) -> None:
-    lines = [f"{'  ' * depth}k{depth}:" for depth in range(1000)]
+    lines = [f"{'  ' * depth}k{depth}:" for depth in range(100)]
     text = pack(question()) + "\n".join(lines) + " end\n"
     [problem] = problems_of(tmp_path, text)
     assert problem.endswith(f"nesting is deeper than {MAX_DEPTH} levels")
@@ -184,7 +184,7 @@ def test_a_pack_over_the_size_cap_is_refused_unread(tmp_path: Path) -> None:
 
 def test_one_bad_file_never_stops_the_others(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text(pack(question(prompt="!!python/object:os.system x")))
-    (tmp_path / "b.yaml").write_text("[" * 100)
+    (tmp_path / "b.yaml").write_text("[" * 100 + "]" * 100)
     (tmp_path / "c.yaml").write_text(pack(question("third", "Third?")).replace("entry", "hard"))
     _, problems = check_packs([tmp_path])
     lines = [str(p).replace(str(tmp_path) + "/", "") for p in problems]
