@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -78,6 +79,7 @@ class _FileResult:
     topic_uses: list[tuple[str, int, str]] = field(default_factory=list)
     ids: list[tuple[str, int]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    bundled: bool = False
 
     def problem(self, line: int, question_id: str, message: str) -> None:
         self.problems.append(Problem(self.name, line, question_id, message))
@@ -161,7 +163,8 @@ def _check_file(path: Path) -> _FileResult:
     except OSError as exc:
         result.problem(1, NO_ID, f"cannot read pack: {exc.strerror or exc}")
         return result
-    root, yaml_problems = compose(data)
+    composed, yaml_problems = compose(data)
+    root = composed.root
     for yaml_problem in yaml_problems:
         result.problem(yaml_problem.line, NO_ID, yaml_problem.message)
     if yaml_problems:
@@ -172,20 +175,21 @@ def _check_file(path: Path) -> _FileResult:
     if not isinstance(root, MappingNode):
         result.problem(_line(root), NO_ID, "expected a mapping with a 'questions:' list")
         return result
-    _check_top_level(root, result)
+    result.bundled = _is_bundled(result.name)
+    _check_top_level(root, result, _Duplicates(composed.duplicate_keys))
     return result
 
 
-def _check_top_level(root: MappingNode, result: _FileResult) -> None:
-    for key, key_node in _duplicate_keys(root, deep=False):
-        result.problem(_line(key_node), NO_ID, f"field '{key}' appears twice")
+def _check_top_level(root: MappingNode, result: _FileResult, duplicates: _Duplicates) -> None:
+    for key_node in duplicates.within(root, deep=False):
+        result.problem(_line(key_node), NO_ID, f"field '{key_node.value}' appears twice")
     lists: list[Node] = []
     for key_node, value in root.value:
         key = str(key_node.value)
         if key == "questions":
             lists.append(value)
         elif key == "topics":
-            _check_topics(value, result)
+            _check_topics(value, result, duplicates)
         else:
             result.problem(_line(key_node), NO_ID, f"unknown top-level field '{key}'")
     if not lists:
@@ -197,14 +201,14 @@ def _check_top_level(root: MappingNode, result: _FileResult) -> None:
             continue
         for node in questions.value:
             position += 1
-            _check_question(node, position, result)
+            _check_question(node, position, result, duplicates)
     if lists and position == 0:
         result.problem(_line(lists[0]), NO_ID, "pack has no questions")
 
 
-def _check_topics(node: Node, result: _FileResult) -> None:
-    for key, key_node in _duplicate_keys(node):
-        result.problem(_line(key_node), NO_ID, f"topic '{key}' appears twice")
+def _check_topics(node: Node, result: _FileResult, duplicates: _Duplicates) -> None:
+    for key_node in duplicates.within(node):
+        result.problem(_line(key_node), NO_ID, f"topic '{key_node.value}' appears twice")
     if not isinstance(node, MappingNode):
         result.problem(_line(node), NO_ID, "topics: expected a map of slug: one-line description")
         return
@@ -226,7 +230,9 @@ def _check_topics(node: Node, result: _FileResult) -> None:
             result.topics.setdefault(entry.slug, entry.text)
 
 
-def _check_question(node: Node, position: int, result: _FileResult) -> None:
+def _check_question(
+    node: Node, position: int, result: _FileResult, duplicates: _Duplicates
+) -> None:
     try:
         data = construct(node)
     except yaml.YAMLError as exc:
@@ -235,8 +241,8 @@ def _check_question(node: Node, position: int, result: _FileResult) -> None:
     qid = _question_label(data, position)
     if isinstance(data, dict) and isinstance(data.get("id"), str):
         result.ids.append((data["id"], _line(node)))
-    for key, key_node in _duplicate_keys(node):
-        result.problem(_line(key_node), qid, f"field '{key}' appears twice")
+    for key_node in duplicates.within(node):
+        result.problem(_line(key_node), qid, f"field '{key_node.value}' appears twice")
     try:
         question = Question.model_validate(data)
     except ValidationError as exc:
@@ -246,8 +252,7 @@ def _check_question(node: Node, position: int, result: _FileResult) -> None:
     result.entries.append(Entry(question, result.name, _line(node)))
     for index, topic in enumerate(question.topics):
         result.topic_uses.append((topic, _line(_node_at(node, ("topics", index))), qid))
-    bundled = _is_bundled(result.name)
-    for loc, message in question_rules(question, bundled=bundled):
+    for loc, message in question_rules(question, bundled=result.bundled):
         where = f"{field_path(loc)}: " if loc else ""
         result.problem(_line(_node_at(node, loc)), qid, where + message)
 
@@ -295,27 +300,28 @@ def _line(node: Node | None) -> int:
     return node.start_mark.line + 1 if node is not None else 1
 
 
-def _duplicate_keys(node: Node, *, deep: bool = True) -> list[tuple[str, Node]]:
-    """Keys that appear twice in a mapping (in every mapping below `node` when deep)."""
-    duplicates: list[tuple[str, Node]] = []
-    pending, seen_nodes = [node], set()
-    while pending:
-        current = pending.pop()
-        if id(current) in seen_nodes:
-            continue
-        seen_nodes.add(id(current))
-        if isinstance(current, MappingNode):
-            keys: set[str] = set()
-            for key_node, value in current.value:
-                key = str(key_node.value) if isinstance(key_node, ScalarNode) else ""
-                if key in keys and key != "<<":
-                    duplicates.append((key, key_node))
-                keys.add(key)
-                if deep:
-                    pending.append(value)
-        elif isinstance(current, SequenceNode) and deep:
-            pending.extend(current.value)
-    return sorted(duplicates, key=lambda item: _line(item[1]))
+class _Duplicates:
+    """The repeated keys of a file, handed to the part of the pack whose text holds them."""
+
+    def __init__(self, keys: list[ScalarNode]) -> None:
+        self._keys = sorted(keys, key=_offset)
+        self._offsets = [_offset(key) for key in self._keys]
+
+    def within(self, node: Node, *, deep: bool = True) -> list[ScalarNode]:
+        """Repeated keys inside `node` (only its own keys unless deep)."""
+        if not self._keys:
+            return []
+        # A block ends where the next one starts, so compare offsets, not lines.
+        first, end = _offset(node), int(node.end_mark.index)
+        keys = self._keys[bisect_left(self._offsets, first) : bisect_left(self._offsets, end)]
+        if deep or not isinstance(node, MappingNode):
+            return keys
+        own = {id(key) for key, _ in node.value}
+        return [key for key in keys if id(key) in own]
+
+
+def _offset(node: Node) -> int:
+    return int(node.start_mark.index)
 
 
 def _key_node(node: Node, key: str) -> Node | None:

@@ -42,6 +42,14 @@ class _Loader(_BaseLoader):  # type: ignore[misc]
 
 
 @dataclass(frozen=True)
+class Composed:
+    """A readable document: its root, and every key that appears twice in one mapping."""
+
+    root: Node | None
+    duplicate_keys: list[ScalarNode]
+
+
+@dataclass(frozen=True)
 class YamlProblem:
     """Something that makes a file unreadable or unsafe, at a 1-based line."""
 
@@ -57,14 +65,15 @@ class Refused(Exception):
         self.line, self.message = line, message
 
 
-def compose(data: bytes) -> tuple[Node | None, list[YamlProblem]]:
+def compose(data: bytes) -> tuple[Composed, list[YamlProblem]]:
     """The single document of `data` as nodes, or the problems that stop it being read."""
+    duplicates: list[ScalarNode] = []
     try:
-        text = _decode(data)
-        root = _compose(text)
-        return root, _inspect(root) if root is not None else []
+        root = _compose(_decode(data))
+        problems = _inspect(root, duplicates) if root is not None else []
     except Refused as refused:
-        return None, [YamlProblem(refused.line, refused.message)]
+        return Composed(None, []), [YamlProblem(refused.line, refused.message)]
+    return Composed(root, duplicates), problems
 
 
 def construct(node: Node) -> Any:
@@ -120,7 +129,7 @@ def _compose(text: str) -> Node | None:
     return node
 
 
-def _inspect(root: Node) -> list[YamlProblem]:
+def _inspect(root: Node, duplicates: list[ScalarNode]) -> list[YamlProblem]:
     """Depth, keys, tags and aliases of the composed graph, walked without recursion."""
     problems: list[YamlProblem] = []
     seen: set[int] = set()
@@ -142,11 +151,16 @@ def _inspect(root: Node) -> list[YamlProblem]:
             message = f"tag '{tag_name(node.tag)}' is not allowed: packs are plain YAML"
             problems.append(YamlProblem(line_of(node), message))
         if isinstance(node, MappingNode):
-            for key, value in reversed(node.value):
+            keys: set[str] = set()
+            for key, value in node.value:
                 if not isinstance(key, ScalarNode):
                     # An aliased key starts where its anchor is; its value is where it is used.
                     message = "a mapping key must be a plain value, not a list or mapping"
                     raise Refused(line_of(value), message)
+                if key.value in keys and key.tag != _MERGE:
+                    duplicates.append(key)
+                keys.add(key.value)
+            for key, value in reversed(node.value):
                 stack.append((value, depth + 1, key))
                 stack.append((key, depth + 1, key))
         elif isinstance(node, SequenceNode):
