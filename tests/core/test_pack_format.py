@@ -233,3 +233,10 @@ def test_validate_with_paths_uses_the_bundled_vocabulary(
     monkeypatch.setenv("QUIZBOT_DEFAULT_PACK", "off")
     assert main(["validate", str(path)]) == 1
     assert "topic 'basics' is not declared" in capsys.readouterr().out
+
+
+def test_the_readme_example_pack_is_valid(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Writing a pack\n", 1)[1]
+    example = section.split("```yaml\n", 1)[1].split("```\n", 1)[0]
+    assert problems_of(tmp_path, example) == []
