@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -12,13 +11,14 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import MappingNode, Node, SequenceNode
 
 from bot.core.bank import QuestionBank
 from bot.core.duplicates import Entry, find_duplicates
 from bot.core.errors import PackError
 from bot.core.pack_rules import describe, field_path, question_rules
 from bot.core.questions import Question, TopicDescription, TopicSlug
+from bot.core.yamlnodes import DuplicateKeys, line_of, node_at
 from bot.core.yamlsafe import MAX_PACK_BYTES, compose, construct
 
 NO_ID = "-"
@@ -173,16 +173,16 @@ def _check_file(path: Path) -> _FileResult:
         result.problem(1, NO_ID, "pack is empty: expected a 'questions:' list")
         return result
     if not isinstance(root, MappingNode):
-        result.problem(_line(root), NO_ID, "expected a mapping with a 'questions:' list")
+        result.problem(line_of(root), NO_ID, "expected a mapping with a 'questions:' list")
         return result
     result.bundled = _is_bundled(result.name)
-    _check_top_level(root, result, _Duplicates(composed.duplicate_keys))
+    _check_top_level(root, result, DuplicateKeys(composed.duplicate_keys))
     return result
 
 
-def _check_top_level(root: MappingNode, result: _FileResult, duplicates: _Duplicates) -> None:
+def _check_top_level(root: MappingNode, result: _FileResult, duplicates: DuplicateKeys) -> None:
     for key_node in duplicates.within(root, deep=False):
-        result.problem(_line(key_node), NO_ID, f"field '{key_node.value}' appears twice")
+        result.problem(line_of(key_node), NO_ID, f"field '{key_node.value}' appears twice")
     lists: list[Node] = []
     for key_node, value in root.value:
         key = str(key_node.value)
@@ -191,26 +191,26 @@ def _check_top_level(root: MappingNode, result: _FileResult, duplicates: _Duplic
         elif key == "topics":
             _check_topics(value, result, duplicates)
         else:
-            result.problem(_line(key_node), NO_ID, f"unknown top-level field '{key}'")
+            result.problem(line_of(key_node), NO_ID, f"unknown top-level field '{key}'")
     if not lists:
-        result.problem(_line(root), NO_ID, "expected a mapping with a 'questions:' list")
+        result.problem(line_of(root), NO_ID, "expected a mapping with a 'questions:' list")
     position = 0
     for questions in lists:
         if not isinstance(questions, SequenceNode):
-            result.problem(_line(questions), NO_ID, "'questions' must be a list")
+            result.problem(line_of(questions), NO_ID, "'questions' must be a list")
             continue
         for node in questions.value:
             position += 1
             _check_question(node, position, result, duplicates)
     if lists and position == 0:
-        result.problem(_line(lists[0]), NO_ID, "pack has no questions")
+        result.problem(line_of(lists[0]), NO_ID, "pack has no questions")
 
 
-def _check_topics(node: Node, result: _FileResult, duplicates: _Duplicates) -> None:
+def _check_topics(node: Node, result: _FileResult, duplicates: DuplicateKeys) -> None:
     for key_node in duplicates.within(node):
-        result.problem(_line(key_node), NO_ID, f"topic '{key_node.value}' appears twice")
+        result.problem(line_of(key_node), NO_ID, f"topic '{key_node.value}' appears twice")
     if not isinstance(node, MappingNode):
-        result.problem(_line(node), NO_ID, "topics: expected a map of slug: one-line description")
+        result.problem(line_of(node), NO_ID, "topics: expected a map of slug: one-line description")
         return
     for key_node, value_node in node.value:
         # Each entry stands alone, so one bad entry does not undeclare the others.
@@ -219,42 +219,42 @@ def _check_topics(node: Node, result: _FileResult, duplicates: _Duplicates) -> N
                 {"slug": construct(key_node), "text": construct(value_node)}
             )
         except yaml.YAMLError as exc:
-            result.problem(_line(key_node), NO_ID, f"topics: {exc}")
+            result.problem(line_of(key_node), NO_ID, f"topics: {exc}")
         except ValidationError as exc:
             for error in exc.errors():
                 on_key = error["loc"][:1] == ("slug",)
                 error["loc"] = ("topics",) if on_key else ("topics", str(key_node.value))
                 target = key_node if on_key else value_node
-                result.problem(_line(target), NO_ID, describe(error))
+                result.problem(line_of(target), NO_ID, describe(error))
         else:
             result.topics.setdefault(entry.slug, entry.text)
 
 
 def _check_question(
-    node: Node, position: int, result: _FileResult, duplicates: _Duplicates
+    node: Node, position: int, result: _FileResult, duplicates: DuplicateKeys
 ) -> None:
     try:
         data = construct(node)
     except yaml.YAMLError as exc:
-        result.problem(_line(node), f"question #{position}", f"YAML error: {exc}")
+        result.problem(line_of(node), f"question #{position}", f"YAML error: {exc}")
         return
     qid = _question_label(data, position)
     if isinstance(data, dict) and isinstance(data.get("id"), str):
-        result.ids.append((data["id"], _line(node)))
+        result.ids.append((data["id"], line_of(node)))
     for key_node in duplicates.within(node):
-        result.problem(_line(key_node), qid, f"field '{key_node.value}' appears twice")
+        result.problem(line_of(key_node), qid, f"field '{key_node.value}' appears twice")
     try:
         question = Question.model_validate(data)
     except ValidationError as exc:
         for error in exc.errors():
-            result.problem(_line(_node_at(node, error["loc"])), qid, describe(error))
+            result.problem(line_of(node_at(node, error["loc"])), qid, describe(error))
         return
-    result.entries.append(Entry(question, result.name, _line(node)))
+    result.entries.append(Entry(question, result.name, line_of(node)))
     for index, topic in enumerate(question.topics):
-        result.topic_uses.append((topic, _line(_node_at(node, ("topics", index))), qid))
+        result.topic_uses.append((topic, line_of(node_at(node, ("topics", index))), qid))
     for loc, message in question_rules(question, bundled=result.bundled):
         where = f"{field_path(loc)}: " if loc else ""
-        result.problem(_line(_node_at(node, loc)), qid, where + message)
+        result.problem(line_of(node_at(node, loc)), qid, where + message)
 
 
 def _cross_pack_problems(results: list[_FileResult], topics: Mapping[str, str]) -> list[Problem]:
@@ -294,54 +294,3 @@ def _question_label(data: Any, position: int) -> str:
     if isinstance(data, dict) and isinstance(data.get("id"), str) and data["id"].strip():
         return str(data["id"])
     return f"question #{position}"
-
-
-def _line(node: Node | None) -> int:
-    return node.start_mark.line + 1 if node is not None else 1
-
-
-class _Duplicates:
-    """The repeated keys of a file, handed to the part of the pack whose text holds them."""
-
-    def __init__(self, keys: list[ScalarNode]) -> None:
-        self._keys = sorted(keys, key=_offset)
-        self._offsets = [_offset(key) for key in self._keys]
-
-    def within(self, node: Node, *, deep: bool = True) -> list[ScalarNode]:
-        """Repeated keys inside `node` (only its own keys unless deep)."""
-        if not self._keys:
-            return []
-        # A block ends where the next one starts, so compare offsets, not lines.
-        first, end = _offset(node), int(node.end_mark.index)
-        keys = self._keys[bisect_left(self._offsets, first) : bisect_left(self._offsets, end)]
-        if deep or not isinstance(node, MappingNode):
-            return keys
-        own = {id(key) for key, _ in node.value}
-        return [key for key in keys if id(key) in own]
-
-
-def _offset(node: Node) -> int:
-    return int(node.start_mark.index)
-
-
-def _key_node(node: Node, key: str) -> Node | None:
-    if isinstance(node, MappingNode):
-        return next((k for k, _ in node.value if k.value == key), None)
-    return None
-
-
-def _node_at(node: Node, loc: tuple[int | str, ...]) -> Node:
-    """The deepest YAML node on the error's path, so the line points at the field itself."""
-    for part in loc:
-        if isinstance(part, int) and isinstance(node, SequenceNode):
-            if part >= len(node.value):
-                break
-            node = node.value[part]
-        elif isinstance(part, str) and isinstance(node, MappingNode):
-            child = next((v for k, v in node.value if k.value == part), None)
-            if child is None:
-                break
-            node = child
-        else:
-            break
-    return node

@@ -9,6 +9,8 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from bot.core.yamlnodes import line_of
+
 MAX_PACK_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 32
 MAX_ALIASES = 100
@@ -84,11 +86,6 @@ def construct(node: Node) -> Any:
 def tag_name(tag: str) -> str:
     """A tag as written in YAML: `!!python/object` rather than its long form."""
     return "!!" + tag.removeprefix(_CORE) if tag.startswith(_CORE) else tag
-
-
-def line_of(node: Node) -> int:
-    """The 1-based line a node starts on."""
-    return int(node.start_mark.line) + 1
 
 
 def _decode(data: bytes) -> str:
