@@ -218,13 +218,12 @@ class Console:
 
     async def _topics(self, args: list[str]) -> None:
         counts = self.service.bank.counts_by_topic()
-        descriptions = self.service.bank.topics
-        self.say(
-            "\n".join(
-                f"{topic} ({count}): {descriptions.get(topic, '')}".rstrip(": ")
-                for topic, count in counts.items()
-            )
-        )
+        described = self.service.bank.topics
+        lines = []
+        for topic, count in counts.items():
+            about = described.get(topic, "")
+            lines.append(f"{topic} ({count}): {about}" if about else f"{topic} ({count})")
+        self.say("\n".join(lines))
 
     async def _help(self, args: list[str]) -> None:
         self.say(HELP)
