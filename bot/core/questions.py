@@ -179,7 +179,8 @@ class Question(BaseModel):
             correct = sum(choice.correct for choice in choices)
             if correct != 1:
                 raise ValueError(f"needs exactly one correct choice, found {correct}")
-            texts = [" ".join(choice.text.lower().split()) for choice in choices]
+            # Case counts: `['A', 'c']` and `['a', 'c']` are different program outputs.
+            texts = [" ".join(choice.text.split()) for choice in choices]
             if len(set(texts)) != len(texts):
                 raise ValueError("two choices have the same text")
         return choices
