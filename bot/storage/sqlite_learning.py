@@ -406,6 +406,7 @@ class LearningReads(_Rows):
     async def footprint(self, guild_id: str, member_id: str) -> Footprint:
         """How many rows a member has in a guild (what `forget` would delete)."""
         key = (guild_id, member_id)
+        prefix = f"private:{member_id}:"
         row = await self._row(
             "SELECT "
             "(SELECT COUNT(*) FROM answers AS a JOIN posts AS p ON p.post_id = a.post_id "
@@ -417,7 +418,10 @@ class LearningReads(_Rows):
             "(SELECT COUNT(*) FROM streak_savers WHERE guild_id = ?1 AND member_id = ?2), "
             "(SELECT COUNT(*) FROM review_reminders WHERE guild_id = ?1 AND member_id = ?2) + "
             "(SELECT COUNT(*) FROM excluded_members WHERE guild_id = ?1 AND member_id = ?2) + "
-            "(SELECT COUNT(*) FROM posts WHERE guild_id = ?1 AND owner_id = ?2)",
-            key,
+            "(SELECT COUNT(*) FROM posts WHERE guild_id = ?1 AND owner_id = ?2) + "
+            "(SELECT COUNT(*) FROM bags WHERE guild_id = ?1 AND substr(bag_key, 1, ?4) = ?3) + "
+            "(SELECT COUNT(*) FROM audit_log WHERE guild_id = ?1 AND target_id = ?2) + "
+            "(SELECT COUNT(*) FROM audit_log WHERE guild_id = ?1 AND actor_id = ?2)",
+            (*key, prefix, len(prefix)),
         )
         return Footprint(*(int(v) for v in row))
