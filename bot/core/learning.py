@@ -79,10 +79,8 @@ class LearningHooks:
         grades: dict[str, bool | None],
     ) -> None:
         """Move review cards for graded answers; settle savers of a daily before crediting."""
-        graded = [(a, grades[a.member.id]) for a in answers if grades.get(a.member.id) is not None]
-        for answer, verdict in graded:
-            assert verdict is not None
-            await self._grade_card(tx, post, answer, verdict)
+        graded = [(a, v) for a in answers if (v := grades.get(a.member.id)) is not None]
+        await self._grade_cards(tx, post, graded)
         if post.kind is PostKind.DAILY and post.daily_seq is not None:
             await self._settle_daily(tx, post, question, grades)
 
@@ -90,7 +88,7 @@ class LearningHooks:
         self, tx: StoreTx, post: Post, answer: Answer, stats: MemberStats, correct: bool
     ) -> bool:
         """Move the card and settle savers; True when the guild lets self-grades score."""
-        await self._grade_card(tx, post, answer, correct)
+        await self._grade_cards(tx, post, [(answer, correct)])
         scores = await tx.selfgrade_scores(post.guild_id)
         seq = post.daily_seq
         if scores and post.kind is PostKind.DAILY and seq is not None and stats.streak_seq < seq:
@@ -107,18 +105,25 @@ class LearningHooks:
                 stats.streak_seq = seq  # settled: the credit that follows leaves the streak be
         return scores
 
-    async def _grade_card(self, tx: StoreTx, post: Post, answer: Answer, correct: bool) -> None:
-        member_id = answer.member.id
-        card = await tx.card(post.guild_id, member_id, post.question_id)
-        await tx.save_card(
-            review.grade_card(
-                card,
-                guild_id=post.guild_id,
-                member_id=member_id,
-                question_id=post.question_id,
-                correct=correct,
-                at=answer.answered_at,
-            )
+    async def _grade_cards(
+        self, tx: StoreTx, post: Post, graded: Sequence[tuple[Answer, bool]]
+    ) -> None:
+        if not graded:
+            return
+        members = [answer.member.id for answer, _ in graded]
+        cards = await tx.cards(post.guild_id, post.question_id, members)
+        await tx.save_cards(
+            [
+                review.grade_card(
+                    cards.get(answer.member.id),
+                    guild_id=post.guild_id,
+                    member_id=answer.member.id,
+                    question_id=post.question_id,
+                    correct=correct,
+                    at=answer.answered_at,
+                )
+                for answer, correct in graded
+            ]
         )
 
     async def _settle_daily(

@@ -157,12 +157,14 @@ class StoreTx(Protocol):
         """Question ids of the guild's unrevealed public posts (draws and dailies)."""
         ...
 
-    async def card(self, guild_id: str, member_id: str, question_id: str) -> StoredCard | None:
-        """A member's review card for a question."""
+    async def cards(
+        self, guild_id: str, question_id: str, member_ids: Sequence[str]
+    ) -> dict[str, StoredCard]:
+        """Members' review cards for one question, by member id (absent: none yet)."""
         ...
 
-    async def save_card(self, card: StoredCard) -> None:
-        """Insert or replace a review card."""
+    async def save_cards(self, cards: Sequence[StoredCard]) -> None:
+        """Insert or replace review cards."""
         ...
 
     async def streak_holders(self, guild_id: str, seq: int) -> list[str]:

@@ -93,30 +93,42 @@ class _Rows:
 class LearningWrites(_Rows):
     """StoreTx methods of migration 0003, inside the writer's current transaction."""
 
-    async def card(self, guild_id: str, member_id: str, question_id: str) -> StoredCard | None:
-        """A member's review card for a question."""
-        row = await self._row(
-            f"SELECT {_CARD_COLUMNS} FROM review_cards "
-            "WHERE guild_id = ? AND member_id = ? AND question_id = ?",
-            (guild_id, member_id, question_id),
-        )
-        return _card(row) if row else None
+    async def cards(
+        self, guild_id: str, question_id: str, member_ids: Sequence[str]
+    ) -> dict[str, StoredCard]:
+        """Members' review cards for one question, by member id (absent: none yet)."""
+        found: dict[str, StoredCard] = {}
+        # Chunks stay below SQLite's bound-parameter limit.
+        for start in range(0, len(member_ids), 500):
+            chunk = list(member_ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            rows = await self._rows(
+                f"SELECT {_CARD_COLUMNS} FROM review_cards "
+                f"WHERE guild_id = ? AND question_id = ? AND member_id IN ({marks})",
+                (guild_id, question_id, *chunk),
+            )
+            for row in rows:
+                found[row[1]] = _card(row)
+        return found
 
-    async def save_card(self, card: StoredCard) -> None:
-        """Insert or replace a review card."""
-        await self._conn.execute(
+    async def save_cards(self, cards: Sequence[StoredCard]) -> None:
+        """Insert or replace review cards."""
+        await self._conn.executemany(
             f"INSERT OR REPLACE INTO review_cards ({_CARD_COLUMNS}) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                card.guild_id,
-                card.member_id,
-                card.question_id,
-                card.state,
-                _ts(card.due_at),
-                _ts(card.reviewed_at),
-                card.answered,
-                card.correct,
-            ),
+            [
+                (
+                    card.guild_id,
+                    card.member_id,
+                    card.question_id,
+                    card.state,
+                    _ts(card.due_at),
+                    _ts(card.reviewed_at),
+                    card.answered,
+                    card.correct,
+                )
+                for card in cards
+            ],
         )
 
     async def streak_holders(self, guild_id: str, seq: int) -> list[str]:

@@ -36,7 +36,8 @@ def wrong(view: PostView) -> int:
 
 
 async def card_of(store: SqliteStore, member: Member, question_id: str) -> Card | None:
-    stored = await store.write(lambda tx: tx.card(GUILD, member.id, question_id))
+    found = await store.write(lambda tx: tx.cards(GUILD, question_id, [member.id]))
+    stored = found.get(member.id)
     return Card.from_json(stored.state) if stored else None
 
 
