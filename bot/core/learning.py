@@ -87,7 +87,11 @@ class LearningHooks:
     async def on_self_grade(
         self, tx: StoreTx, post: Post, answer: Answer, stats: MemberStats, correct: bool
     ) -> bool:
-        """Move the card and settle savers; True when the guild lets self-grades score."""
+        """Move the card and settle savers; True when the guild lets self-grades score.
+
+        NotAllowed for an excluded member (the grade is then rolled back with the job).
+        """
+        await self.check_member(post.guild_id, answer.member)
         await self._grade_cards(tx, post, [(answer, correct)])
         scores = await tx.selfgrade_scores(post.guild_id)
         seq = post.daily_seq

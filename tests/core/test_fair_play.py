@@ -204,3 +204,19 @@ async def test_an_excluded_member_is_refused_and_off_the_boards(
     assert [(e.rank, e.name) for e in board.top] == [(1, "Alice"), (1, "Bob")]
     again = await service.draw(GUILD, CHANNEL, BOB)
     await service.answer(again.post.post_id, ALICE, choice=right(again))
+
+
+async def test_an_excluded_member_cannot_self_grade_an_earlier_answer(
+    service: QuizService, moderation: Moderation
+) -> None:
+    view = await service.draw(GUILD, CHANNEL, ALICE, topic="design")
+    await service.answer(view.post.post_id, ALICE, text="a queue")
+    await service.reveal(view.post.post_id)
+    await moderation.apply(GUILD, MemberAction.EXCLUDE, ALICE, by=ADMIN)
+    with pytest.raises(NotAllowed):
+        await service.self_grade(view.post.post_id, ALICE, correct=True)
+    stats = await service.stats(GUILD, ALICE.id)
+    assert stats is not None
+    assert stats.answered == 0, "the refused grade changed nothing"
+    await moderation.apply(GUILD, MemberAction.INCLUDE, ALICE, by=ADMIN)
+    assert await service.self_grade(view.post.post_id, ALICE, correct=True)
