@@ -25,7 +25,8 @@ from bot.core.ports import NewPost, PeriodPoints, StoreTx
 from bot.core.questions import Difficulty
 from bot.storage.migrate import migrate
 from bot.storage.preflight import check_database_file
-from bot.storage.sqlite_learning import LearningReads, LearningWrites, not_excluded
+from bot.storage.sqlite_learning import LearningWrites, not_excluded
+from bot.storage.sqlite_learning_reads import LearningReads
 from bot.storage.writer import Writer
 
 log = logging.getLogger(__name__)
@@ -132,7 +133,7 @@ class _Queries:
         return await self._conn.execute_fetchall(sql, params)
 
 
-# Fair play and the learning loop (migration 0003) live in sqlite_learning's mixins.
+# Fair play and the learning loop (migration 0003) live in the sqlite_learning* mixins.
 class SqliteStore(LearningReads, _Queries):
     """The Store port: all writes on one connection through the single writer, reads on a
     second, read-only connection. WAL lets that reader see only committed data while a

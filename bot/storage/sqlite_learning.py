@@ -1,7 +1,8 @@
 """The SQLite side of fair play and the learning loop (migration 0003): mixed into the store.
 
-`LearningWrites` joins the writer's transaction view and `LearningReads` the store's
-read-only side; both run on the connection of the class they are mixed into.
+`LearningWrites` joins the writer's transaction view and `LearningReads`
+(sqlite_learning_reads) the store's read-only side; both run on the connection of the
+class they are mixed into.
 """
 
 from __future__ import annotations
@@ -15,11 +16,9 @@ import aiosqlite
 from bot.core.learning_model import (
     AuditEntry,
     Footprint,
-    ReminderCandidate,
     Savers,
     StoredCard,
 )
-from bot.core.model import Answer, Member
 
 
 def not_excluded(table: str) -> str:
@@ -30,22 +29,22 @@ def not_excluded(table: str) -> str:
     )
 
 
-_CARD_COLUMNS = "guild_id, member_id, question_id, card, due_at, reviewed_at, answered, correct"
+CARD_COLUMNS = "guild_id, member_id, question_id, card, due_at, reviewed_at, answered, correct"
 _LIVE_QUESTIONS = (
     "SELECT DISTINCT question_id FROM posts "
     "WHERE guild_id = ? AND revealed_at IS NULL AND kind IN ('daily', 'draw')"
 )
 
 
-def _ts(when: datetime) -> int:
+def ts(when: datetime) -> int:
     return int(when.timestamp())
 
 
-def _dt(value: int | None) -> datetime | None:
+def dt(value: int | None) -> datetime | None:
     return None if value is None else datetime.fromtimestamp(value, UTC)
 
 
-def _card(row: Sequence[Any]) -> StoredCard:
+def card_of(row: Sequence[Any]) -> StoredCard:
     return StoredCard(
         guild_id=row[0],
         member_id=row[1],
@@ -58,11 +57,13 @@ def _card(row: Sequence[Any]) -> StoredCard:
     )
 
 
-def _savers(row: Sequence[Any]) -> Savers:
-    return Savers(held=row[0], run=row[1], last_used_at=_dt(row[2]))
+def savers_of(row: Sequence[Any]) -> Savers:
+    return Savers(held=row[0], run=row[1], last_used_at=dt(row[2]))
 
 
-class _Rows:
+class Rows:
+    """Statement helpers and the reads both sides share, on the host class's connection."""
+
     _conn: aiosqlite.Connection
 
     async def _row(self, sql: str, params: Sequence[Any]) -> Any:
@@ -90,7 +91,7 @@ class _Rows:
         return bool(row and row[0])
 
 
-class LearningWrites(_Rows):
+class LearningWrites(Rows):
     """StoreTx methods of migration 0003, inside the writer's current transaction."""
 
     async def cards(
@@ -103,27 +104,26 @@ class LearningWrites(_Rows):
             chunk = list(member_ids[start : start + 500])
             marks = ",".join("?" * len(chunk))
             rows = await self._rows(
-                f"SELECT {_CARD_COLUMNS} FROM review_cards "
+                f"SELECT {CARD_COLUMNS} FROM review_cards "
                 f"WHERE guild_id = ? AND question_id = ? AND member_id IN ({marks})",
                 (guild_id, question_id, *chunk),
             )
             for row in rows:
-                found[row[1]] = _card(row)
+                found[row[1]] = card_of(row)
         return found
 
     async def save_cards(self, cards: Sequence[StoredCard]) -> None:
         """Insert or replace review cards."""
         await self._conn.executemany(
-            f"INSERT OR REPLACE INTO review_cards ({_CARD_COLUMNS}) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT OR REPLACE INTO review_cards ({CARD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     card.guild_id,
                     card.member_id,
                     card.question_id,
                     card.state,
-                    _ts(card.due_at),
-                    _ts(card.reviewed_at),
+                    ts(card.due_at),
+                    ts(card.reviewed_at),
                     card.answered,
                     card.correct,
                 )
@@ -159,7 +159,7 @@ class LearningWrites(_Rows):
                 (guild_id, *chunk),
             )
             for row in rows:
-                found[row[0]] = _savers(row[1:])
+                found[row[0]] = savers_of(row[1:])
         return found
 
     async def save_savers(self, guild_id: str, savers: dict[str, Savers]) -> None:
@@ -173,7 +173,7 @@ class LearningWrites(_Rows):
                     member_id,
                     s.held,
                     s.run,
-                    _ts(s.last_used_at) if s.last_used_at else None,
+                    ts(s.last_used_at) if s.last_used_at else None,
                 )
                 for member_id, s in sorted(savers.items())
             ],
@@ -200,7 +200,7 @@ class LearningWrites(_Rows):
             await self._changed(
                 "INSERT OR IGNORE INTO excluded_members (guild_id, member_id, excluded_at) "
                 "VALUES (?, ?, ?)",
-                (guild_id, member_id, _ts(at)),
+                (guild_id, member_id, ts(at)),
             )
         )
 
@@ -289,7 +289,7 @@ class LearningWrites(_Rows):
                 entry.action,
                 entry.target_id,
                 entry.detail,
-                _ts(entry.at),
+                ts(entry.at),
             ),
         )
 
@@ -310,130 +310,5 @@ class LearningWrites(_Rows):
         """Remember when a member was last reminded."""
         await self._conn.execute(
             "UPDATE review_reminders SET last_sent_at = ? WHERE guild_id = ? AND member_id = ?",
-            (_ts(at), guild_id, member_id),
+            (ts(at), guild_id, member_id),
         )
-
-
-class LearningReads(_Rows):
-    """Store reads of migration 0003, on the read-only connection."""
-
-    async def due_cards(
-        self, guild_id: str, member_id: str, now: datetime, limit: int
-    ) -> list[StoredCard]:
-        """A member's cards due at `now`, most overdue first."""
-        rows = await self._rows(
-            f"SELECT {_CARD_COLUMNS} FROM review_cards "
-            "WHERE guild_id = ? AND member_id = ? AND due_at <= ? "
-            "ORDER BY due_at, question_id LIMIT ?",
-            (guild_id, member_id, _ts(now), limit),
-        )
-        return [_card(row) for row in rows]
-
-    async def review_summary(
-        self, guild_id: str, member_id: str, now: datetime
-    ) -> tuple[int, datetime | None]:
-        """How many of a member's cards are due, and when the next one not yet due is."""
-        row = await self._row(
-            "SELECT COUNT(*) FILTER (WHERE due_at <= ?), MIN(due_at) FILTER (WHERE due_at > ?) "
-            "FROM review_cards WHERE guild_id = ? AND member_id = ?",
-            (_ts(now), _ts(now), guild_id, member_id),
-        )
-        return int(row[0]), _dt(row[1])
-
-    async def card_counts(self, guild_id: str, member_id: str) -> list[tuple[str, int, int]]:
-        """(question id, answered, correct) of every card of a member."""
-        rows = await self._rows(
-            "SELECT question_id, answered, correct FROM review_cards "
-            "WHERE guild_id = ? AND member_id = ?",
-            (guild_id, member_id),
-        )
-        return [(row[0], row[1], row[2]) for row in rows]
-
-    async def savers_of(self, guild_id: str, member_id: str) -> Savers:
-        """A member's savers (none held when never stored)."""
-        row = await self._row(
-            "SELECT held, run, last_used_at FROM streak_savers "
-            "WHERE guild_id = ? AND member_id = ?",
-            (guild_id, member_id),
-        )
-        return _savers(row) if row else Savers()
-
-    async def excluded(self, guild_id: str) -> frozenset[str]:
-        """Members of the guild kept out of scoring."""
-        rows = await self._rows(
-            "SELECT member_id FROM excluded_members WHERE guild_id = ?", (guild_id,)
-        )
-        return frozenset(row[0] for row in rows)
-
-    async def answer_grade(self, post_id: int, member_id: str) -> tuple[Answer, bool | None] | None:
-        """A member's answer to a post with its grade (None while ungraded)."""
-        row = await self._row(
-            "SELECT post_id, member_id, member_name, choice, text, answered_at, correct "
-            "FROM answers WHERE post_id = ? AND member_id = ?",
-            (post_id, member_id),
-        )
-        if row is None:
-            return None
-        answer = Answer(
-            post_id=row[0],
-            member=Member(row[1], row[2]),
-            choice=row[3],
-            text=row[4],
-            answered_at=datetime.fromtimestamp(row[5], UTC),
-        )
-        return answer, None if row[6] is None else bool(row[6])
-
-    async def audit(self, guild_id: str, limit: int) -> list[AuditEntry]:
-        """The guild's latest admin actions, newest first."""
-        rows = await self._rows(
-            "SELECT guild_id, actor_id, actor_name, action, detail, at, target_id "
-            "FROM audit_log WHERE guild_id = ? ORDER BY audit_id DESC LIMIT ?",
-            (guild_id, limit),
-        )
-        return [
-            AuditEntry(r[0], r[1], r[2], r[3], r[4], datetime.fromtimestamp(r[5], UTC), r[6])
-            for r in rows
-        ]
-
-    async def reminder_on(self, guild_id: str, member_id: str) -> bool:
-        """True when the member asked for review reminders."""
-        row = await self._row(
-            "SELECT 1 FROM review_reminders WHERE guild_id = ? AND member_id = ?",
-            (guild_id, member_id),
-        )
-        return row is not None
-
-    async def reminder_candidates(self, platform: str, now: datetime) -> list[ReminderCandidate]:
-        """Members of a platform's guilds with reminders on, with their due counts at `now`."""
-        rows = await self._rows(
-            "SELECT r.guild_id, r.member_id, g.timezone, "
-            "  (SELECT COUNT(*) FROM review_cards AS c WHERE c.guild_id = r.guild_id "
-            "   AND c.member_id = r.member_id AND c.due_at <= ?), r.last_sent_at "
-            "FROM review_reminders AS r JOIN guilds AS g ON g.guild_id = r.guild_id "
-            f"WHERE g.platform = ? AND {not_excluded('r')} ORDER BY r.guild_id, r.member_id",
-            (_ts(now), platform),
-        )
-        return [ReminderCandidate(r[0], r[1], r[2], r[3], _dt(r[4])) for r in rows]
-
-    async def footprint(self, guild_id: str, member_id: str) -> Footprint:
-        """How many rows a member has in a guild (what `forget` would delete)."""
-        key = (guild_id, member_id)
-        prefix = f"private:{member_id}:"
-        row = await self._row(
-            "SELECT "
-            "(SELECT COUNT(*) FROM answers AS a JOIN posts AS p ON p.post_id = a.post_id "
-            " WHERE p.guild_id = ?1 AND a.member_id = ?2), "
-            "(SELECT COUNT(*) FROM member_stats WHERE guild_id = ?1 AND member_id = ?2) + "
-            "(SELECT COUNT(*) FROM level_stats WHERE guild_id = ?1 AND member_id = ?2) + "
-            "(SELECT COUNT(*) FROM period_points WHERE guild_id = ?1 AND member_id = ?2), "
-            "(SELECT COUNT(*) FROM review_cards WHERE guild_id = ?1 AND member_id = ?2), "
-            "(SELECT COUNT(*) FROM streak_savers WHERE guild_id = ?1 AND member_id = ?2), "
-            "(SELECT COUNT(*) FROM review_reminders WHERE guild_id = ?1 AND member_id = ?2) + "
-            "(SELECT COUNT(*) FROM excluded_members WHERE guild_id = ?1 AND member_id = ?2) + "
-            "(SELECT COUNT(*) FROM posts WHERE guild_id = ?1 AND owner_id = ?2) + "
-            "(SELECT COUNT(*) FROM bags WHERE guild_id = ?1 AND substr(bag_key, 1, ?4) = ?3) + "
-            "(SELECT COUNT(*) FROM audit_log WHERE guild_id = ?1 AND target_id = ?2) + "
-            "(SELECT COUNT(*) FROM audit_log WHERE guild_id = ?1 AND actor_id = ?2)",
-            (*key, prefix, len(prefix)),
-        )
-        return Footprint(*(int(v) for v in row))
