@@ -6,6 +6,7 @@ import sqlite3
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from fsrs import Card, State
@@ -174,39 +175,25 @@ async def test_stats_show_due_reviews_and_the_weakest_topics(
 
 
 @pytest.mark.parametrize(
-    ("zone", "local_now", "last_local", "due", "expected"),
+    ("zone", "local_now", "last_sent", "due", "expected"),
     [
         ("Europe/Berlin", datetime(2027, 3, 28, 9, 0), None, 2, True),
         ("Europe/Berlin", datetime(2027, 3, 28, 8, 59), None, 2, False),  # before 09:00
         ("Europe/Berlin", datetime(2027, 3, 28, 10, 0), None, 0, False),  # nothing due
-        ("Europe/Berlin", datetime(2027, 3, 28, 23, 0), datetime(2027, 3, 28, 9, 0), 1, False),
-        ("Europe/Berlin", datetime(2027, 3, 29, 9, 0), datetime(2027, 3, 28, 23, 30), 1, True),
-        # 23:30 UTC on Oct 31 is already Nov 1 in Berlin after the clocks went back.
+        # DST began at 02:00 that Sunday: 07:00 UTC is 09:00 local, the same local day.
+        ("Europe/Berlin", datetime(2027, 3, 28, 23, 0), datetime(2027, 3, 28, 7, 0), 1, False),
+        ("Europe/Berlin", datetime(2027, 3, 29, 9, 0), datetime(2027, 3, 28, 21, 30), 1, True),
+        # 23:30 UTC on Oct 31 is already Nov 1 in Berlin, after the clocks went back.
         ("Europe/Berlin", datetime(2026, 11, 1, 9, 30), datetime(2026, 10, 31, 23, 30), 1, False),
-        ("America/New_York", datetime(2026, 11, 2, 9, 0), datetime(2026, 11, 1, 9, 0), 4, True),
+        ("America/New_York", datetime(2026, 11, 2, 9, 0), datetime(2026, 11, 1, 14, 0), 4, True),
     ],
 )
 def test_at_most_one_reminder_a_local_day(
-    zone: str,
-    local_now: datetime,
-    last_local: datetime | None,
-    due: int,
-    expected: bool,
+    zone: str, local_now: datetime, last_sent: datetime | None, due: int, expected: bool
 ) -> None:
-    from zoneinfo import ZoneInfo
-
-    tz = ZoneInfo(zone)
-    now = local_now.replace(tzinfo=tz).astimezone(UTC)
-    last = None
-    if last_local is not None:
-        # The 2026-10-31 row gives its instant in UTC on purpose (see above).
-        last = (
-            last_local.replace(tzinfo=UTC)
-            if last_local.month == 10
-            else last_local.replace(tzinfo=tz).astimezone(UTC)
-        )
-    candidate = ReminderCandidate(GUILD, ALICE.id, zone, due, last)
-    assert should_remind(candidate, now) is expected
+    now = local_now.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
+    last = last_sent.replace(tzinfo=UTC) if last_sent else None
+    assert should_remind(ReminderCandidate(GUILD, ALICE.id, zone, due, last), now) is expected
 
 
 async def test_reminders_go_once_a_day_to_members_who_asked_and_have_reviews_due(
