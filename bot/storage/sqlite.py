@@ -25,7 +25,7 @@ from bot.core.ports import NewPost, PeriodPoints, StoreTx
 from bot.core.questions import Difficulty
 from bot.storage.migrate import migrate
 from bot.storage.preflight import check_database_file
-from bot.storage.sqlite_learning import LearningWrites, not_excluded
+from bot.storage.sqlite_learning import LearningWrites, excluded_above, not_excluded
 from bot.storage.sqlite_learning_reads import LearningReads
 from bot.storage.writer import Writer
 
@@ -283,7 +283,8 @@ class SqliteStore(LearningReads, _Queries):
         if period is None:
             row = await self._one(
                 "SELECT name, points, (SELECT COUNT(*) FROM member_stats AS o "
-                f"  WHERE o.guild_id = s.guild_id AND o.points > s.points AND {not_excluded('o')}) "
+                "  WHERE o.guild_id = s.guild_id AND o.points > s.points) - "
+                f"{excluded_above('member_stats', 's', 'points')} "
                 "FROM member_stats AS s WHERE guild_id = ? AND member_id = ? AND points > 0 "
                 f"AND {not_excluded('s')}",
                 (guild_id, member_id),
@@ -291,8 +292,9 @@ class SqliteStore(LearningReads, _Queries):
         else:
             row = await self._one(
                 "SELECT s.name, p.points, (SELECT COUNT(*) FROM period_points AS o "
-                "  WHERE o.guild_id = p.guild_id AND o.period = p.period AND o.points > p.points "
-                f"  AND {not_excluded('o')}) "
+                "  WHERE o.guild_id = p.guild_id AND o.period = p.period "
+                "  AND o.points > p.points) - "
+                f"{excluded_above('period_points', 'p', 'points', 'e.period = p.period')} "
                 "FROM period_points AS p JOIN member_stats AS s "
                 "  ON s.guild_id = p.guild_id AND s.member_id = p.member_id "
                 "WHERE p.guild_id = ? AND p.period = ? AND p.member_id = ? AND p.points > 0 "
@@ -316,7 +318,8 @@ class SqliteStore(LearningReads, _Queries):
         row = await self._one(
             "SELECT name, streak, (SELECT COUNT(*) FROM member_stats AS o "
             "  WHERE o.guild_id = s.guild_id AND o.streak_seq = s.streak_seq "
-            f"  AND o.streak > s.streak AND {not_excluded('o')}) "
+            "  AND o.streak > s.streak) - "
+            f"{excluded_above('member_stats', 's', 'streak', 'e.streak_seq = s.streak_seq')} "
             "FROM member_stats AS s "
             "WHERE guild_id = ? AND member_id = ? AND streak_seq = ? AND streak > 0 "
             f"AND {not_excluded('s')}",

@@ -220,3 +220,38 @@ async def test_an_excluded_member_cannot_self_grade_an_earlier_answer(
     assert stats.answered == 0, "the refused grade changed nothing"
     await moderation.apply(GUILD, MemberAction.INCLUDE, ALICE, by=ADMIN)
     assert await service.self_grade(view.post.post_id, ALICE, correct=True)
+
+
+@pytest.mark.parametrize(
+    ("period", "by"),
+    [(Period.ALL, RankBy.POINTS), (Period.WEEK, RankBy.POINTS), (Period.ALL, RankBy.STREAK)],
+)
+async def test_ranks_below_an_excluded_member_move_up(
+    service: QuizService,
+    admin: GuildAdmin,
+    moderation: Moderation,
+    clock: FakeClock,
+    period: Period,
+    by: RankBy,
+) -> None:
+    await admin.setup(GUILD, CHANNEL, "08:00", "UTC")
+    await admin.set_difficulty(GUILD, "expert")
+    carol = Member("u3", "Carol")
+    for day in range(2):
+        clock.advance(days=day)
+        daily = await service.post_daily(GUILD)
+        assert daily is not None
+        await service.answer(daily.post.post_id, ALICE, choice=right(daily))
+        if day == 1:
+            await service.answer(daily.post.post_id, BOB, choice=right(daily))
+        else:
+            await service.answer(daily.post.post_id, carol, choice=right(daily))
+        await service.reveal(daily.post.post_id)
+    before = await service.leaderboard(GUILD, BOB.id, period=period, by=by)
+    assert before.caller is not None
+    assert before.caller.rank == 2
+    await moderation.apply(GUILD, MemberAction.EXCLUDE, ALICE, by=ADMIN)
+    after = await service.leaderboard(GUILD, BOB.id, period=period, by=by)
+    assert after.caller is not None
+    assert after.caller.rank == 1
+    assert ALICE.id not in {e.member_id for e in after.top}
