@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -38,6 +39,9 @@ class LearningHooks:
         self._store = store
         self._clock = clock
         self._excluded: dict[str, tuple[datetime, frozenset[str]]] = {}
+        self._loading: dict[str, asyncio.Future[frozenset[str]]] = {}
+        # Bumped by each change, so that a read begun before it is not cached after it.
+        self._generation: dict[str, int] = {}
 
     # -- fair play ----------------------------------------------------------------
 
@@ -47,13 +51,23 @@ class LearningHooks:
         cached = self._excluded.get(guild_id)
         if cached is not None and now - cached[0] < EXCLUDED_TTL:
             return cached[1]
-        members = await self._store.excluded(guild_id)
-        self._excluded[guild_id] = (now, members)
+        # A burst of answers to a guild not cached yet shares one read, not one each.
+        loading = self._loading.get(guild_id)
+        if loading is None:
+            loading = asyncio.ensure_future(self._store.excluded(guild_id))
+            self._loading[guild_id] = loading
+            loading.add_done_callback(lambda _: self._loading.pop(guild_id, None))
+        generation = self._generation.get(guild_id, 0)
+        members = await asyncio.shield(loading)
+        if self._generation.get(guild_id, 0) == generation:
+            self._excluded[guild_id] = (now, members)
         return members
 
     def exclusions_changed(self, guild_id: str) -> None:
         """Drop the cached exclusions of a guild after an admin changed them."""
         self._excluded.pop(guild_id, None)
+        self._loading.pop(guild_id, None)
+        self._generation[guild_id] = self._generation.get(guild_id, 0) + 1
 
     async def check_member(self, guild_id: str, member: Member) -> None:
         """NotAllowed for a member an admin excluded."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 
 import pytest
@@ -255,3 +256,23 @@ async def test_ranks_below_an_excluded_member_move_up(
     assert after.caller is not None
     assert after.caller.rank == 1
     assert ALICE.id not in {e.member_id for e in after.top}
+
+
+async def test_a_burst_of_answers_reads_the_exclusions_once(
+    service: QuizService, store: SqliteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    view = await service.draw(GUILD, CHANNEL, BOB)
+    reads = []
+    real = store.excluded
+
+    async def counted(guild_id: str) -> frozenset[str]:
+        reads.append(guild_id)
+        return await real(guild_id)
+
+    monkeypatch.setattr(store, "excluded", counted)
+    service.hooks.exclusions_changed(GUILD)  # as after a restart: nothing cached
+    members = [Member(f"m{i}", f"M{i}") for i in range(50)]
+    await asyncio.gather(
+        *(service.answer(view.post.post_id, m, choice=right(view)) for m in members)
+    )
+    assert reads == [GUILD]
