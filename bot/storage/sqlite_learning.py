@@ -39,10 +39,11 @@ _LIVE_QUESTIONS = (
 def excluded_above(table: str, outer: str, column: str, also: str = "1") -> str:
     """A subquery counting excluded members ranked above the outer row, to subtract from a rank.
 
-    Walking the few excluded members keeps the rank's own count a plain index range.
+    Walking the few excluded members keeps the rank's own count a plain index range; the
+    CROSS JOIN makes SQLite start from them rather than from every member ranked above.
     """
     return (
-        f"(SELECT COUNT(*) FROM excluded_members AS x JOIN {table} AS e "
+        f"(SELECT COUNT(*) FROM excluded_members AS x CROSS JOIN {table} AS e "
         "ON e.guild_id = x.guild_id AND e.member_id = x.member_id "
         f"WHERE x.guild_id = {outer}.guild_id AND e.{column} > {outer}.{column} AND {also})"
     )
