@@ -8,9 +8,10 @@ from typing import Literal
 import discord
 from discord import app_commands
 
-from bot.adapters.discord_app import render
+from bot.adapters.discord_app import learning_commands, render
 from bot.adapters.discord_app.components import post_buttons
 from bot.adapters.discord_app.context import guild_key, member_of, quiz_of, reply
+from bot.adapters.discord_app.learning_render import add_learning
 from bot.core.errors import DrawAlreadyOpen
 from bot.core.model import Period, RankBy
 from bot.core.parsing import parse_difficulty, search_timezones
@@ -111,10 +112,11 @@ async def leaderboard(
 async def stats(interaction: discord.Interaction, member: discord.User | None = None) -> None:
     """Show a member's stats card."""
     target = member or interaction.user
-    card = await quiz_of(interaction).service.stats(guild_key(interaction), str(target.id))
-    await interaction.response.send_message(
-        embed=render.stats_embed(target.display_name, card), allowed_mentions=render.NO_PINGS
-    )
+    ctx = quiz_of(interaction)
+    card = await ctx.service.stats(guild_key(interaction), str(target.id))
+    learning = await ctx.reviews.learning_stats(guild_key(interaction), str(target.id))
+    embed = add_learning(render.stats_embed(target.display_name, card), learning)
+    await interaction.response.send_message(embed=embed, allowed_mentions=render.NO_PINGS)
 
 
 @app_commands.default_permissions(manage_guild=True)
@@ -157,7 +159,7 @@ class QuizAdmin(app_commands.Group, name="quizadmin", description="Configure the
             )
             return
         await quiz_of(interaction).admin.setup(
-            guild_key(interaction), str(channel.id), time, timezone
+            guild_key(interaction), str(channel.id), time, timezone, by=member_of(interaction)
         )
         await self._status(interaction, "Saved.")
 
@@ -167,7 +169,9 @@ class QuizAdmin(app_commands.Group, name="quizadmin", description="Configure the
         self, interaction: discord.Interaction, daily: str | None = None, draw: str | None = None
     ) -> None:
         """Change one or both reveal delays."""
-        await quiz_of(interaction).admin.set_reveal(guild_key(interaction), daily=daily, draw=draw)
+        await quiz_of(interaction).admin.set_reveal(
+            guild_key(interaction), daily=daily, draw=draw, by=member_of(interaction)
+        )
         await self._status(interaction, "Saved.")
 
     @app_commands.command(description="Level of the daily question")
@@ -177,7 +181,9 @@ class QuizAdmin(app_commands.Group, name="quizadmin", description="Configure the
         level: Literal["entry", "junior", "mid", "senior", "expert", "mixed", "ramp"],
     ) -> None:
         """One level, mixed, or ramp (entry on Monday up to expert on Friday)."""
-        await quiz_of(interaction).admin.set_difficulty(guild_key(interaction), level)
+        await quiz_of(interaction).admin.set_difficulty(
+            guild_key(interaction), level, by=member_of(interaction)
+        )
         await self._status(interaction, "Saved.")
 
     @app_commands.command(
@@ -185,19 +191,25 @@ class QuizAdmin(app_commands.Group, name="quizadmin", description="Configure the
     )
     async def days(self, interaction: discord.Interaction, days: str) -> None:
         """Which weekdays get a daily question."""
-        await quiz_of(interaction).admin.set_days(guild_key(interaction), days)
+        await quiz_of(interaction).admin.set_days(
+            guild_key(interaction), days, by=member_of(interaction)
+        )
         await self._status(interaction, "Saved.")
 
     @app_commands.command(description="Stop daily questions (draws keep working)")
     async def pause(self, interaction: discord.Interaction) -> None:
         """Pause the daily question."""
-        await quiz_of(interaction).admin.set_paused(guild_key(interaction), True)
+        await quiz_of(interaction).admin.set_paused(
+            guild_key(interaction), True, by=member_of(interaction)
+        )
         await self._status(interaction, "Paused.")
 
     @app_commands.command(description="Start daily questions again")
     async def resume(self, interaction: discord.Interaction) -> None:
         """Resume the daily question."""
-        await quiz_of(interaction).admin.set_paused(guild_key(interaction), False)
+        await quiz_of(interaction).admin.set_paused(
+            guild_key(interaction), False, by=member_of(interaction)
+        )
         await self._status(interaction, "Resumed.")
 
     @app_commands.command(description="Post today's question now if it is not out yet")
@@ -205,7 +217,7 @@ class QuizAdmin(app_commands.Group, name="quizadmin", description="Configure the
         """Post the daily question immediately."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         ctx = quiz_of(interaction)
-        view = await ctx.admin.post_now(guild_key(interaction))
+        view = await ctx.admin.post_now(guild_key(interaction), by=member_of(interaction))
         if view is None:
             await reply(interaction, "Today's question is already posted.")
             return
@@ -218,7 +230,7 @@ class QuizAdmin(app_commands.Group, name="quizadmin", description="Configure the
     ) -> None:
         """Set or clear (leave empty) the ping role."""
         await quiz_of(interaction).admin.set_ping(
-            guild_key(interaction), str(role.id) if role else None
+            guild_key(interaction), str(role.id) if role else None, by=member_of(interaction)
         )
         await self._status(interaction, "Saved.")
 
@@ -233,4 +245,7 @@ def register(tree: app_commands.CommandTree[discord.Client]) -> None:
     tree.add_command(quiz)
     tree.add_command(leaderboard)
     tree.add_command(stats)
-    tree.add_command(QuizAdmin())
+    admin = QuizAdmin()
+    learning_commands.add_admin_commands(admin)
+    tree.add_command(admin)
+    tree.add_command(learning_commands.review)

@@ -15,11 +15,15 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.adapters.discord_app.client import QuizClient
 from bot.adapters.discord_app.context import QuizContext
+from bot.adapters.discord_app.notifier import DiscordNotifier
 from bot.adapters.discord_app.publisher import DiscordPublisher
 from bot.config import Settings
 from bot.core.admin import GuildAdmin
+from bot.core.audit import AuditedAdmin
 from bot.core.bank import QuestionBank
+from bot.core.moderation import Moderation
 from bot.core.ports import Clock, Store, SystemClock
+from bot.core.reviewing import Reviews
 from bot.core.service import QuizService
 from bot.ops.heartbeat import heartbeat
 from bot.scheduling import QuizScheduler
@@ -63,8 +67,10 @@ def build_client(
         publisher=DiscordPublisher(client),
     )
     jobs = QuizScheduler(service, scheduler or AsyncIOScheduler(timezone=UTC))
-    admin = GuildAdmin(service, on_change=jobs.schedule_daily)
-    client.attach(QuizContext(service, admin, jobs))
+    admin = AuditedAdmin(GuildAdmin(service, on_change=jobs.schedule_daily), service)
+    reviews = Reviews(service, DiscordNotifier(client))
+    jobs.schedule_reminders(reviews)
+    client.attach(QuizContext(service, admin, jobs, reviews, Moderation(service)))
     return client
 
 

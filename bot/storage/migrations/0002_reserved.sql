@@ -1,0 +1,1 @@
+-- Reserved: this version number belongs to a change made on another line of work.
