@@ -11,7 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.slack_app import actions, blocks, commands, replies
 from bot.adapters.slack_app.publisher import SlackPublisher
 from bot.core.admin import GuildAdmin
-from bot.core.errors import ChannelUnavailable, NotAllowed, PostClosed
+from bot.core.errors import ChannelUnavailable, NotAllowed, PostClosed, TryAgainLater
 from bot.core.model import Member, PostKind, RevealView, Tally
 from bot.core.service import QuizService
 from bot.scheduling import QuizScheduler
@@ -103,12 +103,16 @@ class QuizListeners:
                 response_type="ephemeral",
             )
             return
+        except TryAgainLater as exc:
+            # The post may have gone out with its answer lost: the delivery worker looks for
+            # it shortly and shows it as live, or gives the draw up if it is not there.
+            await respond(text=replies.draw_unconfirmed(str(exc)), response_type="ephemeral")
+            return
         except Exception:
             # Never shown, so it must not hold the channel's one open draw until its reveal.
             await self.service.discard(view.post.post_id)
             raise
         await self.service.attach_message(view.post.post_id, message_id)
-        self.scheduler.schedule_reveal(view.post)
 
     async def leaderboard(self, command: Payload, respond: AsyncRespond) -> None:
         """`/quiz-leaderboard [week|month|all] [points|streak]`."""
@@ -175,7 +179,6 @@ class QuizListeners:
         view = await self.admin.post_now(team_id)
         if view is None:
             return "Today's question is already posted."
-        self.scheduler.schedule_reveal(view.post)
         return f":white_check_mark: Posted today's question in <#{view.post.channel_id}>."
 
     # -- buttons and the modal --------------------------------------------------

@@ -127,7 +127,7 @@ async def run_slack(
             publisher=SlackPublisher(client),
         )
         scheduler = QuizScheduler(service, AsyncIOScheduler())
-        admin = GuildAdmin(service, on_change=scheduler.schedule_daily)
+        admin = GuildAdmin(service)
         secret = settings.slack_signing_secret
         bot = build_app(
             service,
@@ -171,9 +171,12 @@ async def _serve(
         else:
             server = await HttpServer.start(bot.app, host=http_host, port=http_port)
             log.info("slack: serving HTTP on %s:%s", http_host, server.port)
+        # Connected: catch up on what fell due while the app was down.
+        catching_up = asyncio.create_task(scheduler.catch_up(), name="quizbot-catch-up")
         if ready is not None:
             ready.set()
         await stop.wait()
+        await asyncio.gather(catching_up, return_exceptions=True)
     finally:
         # New requests stop first, then acknowledged work finishes, then the jobs stop.
         if socket is not None:
