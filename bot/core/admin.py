@@ -80,26 +80,24 @@ class GuildAdmin:
         service = self._service
         daily = await service.posting.post_daily(guild_id, claim=True)
         delivery = daily.delivery
-        if delivery is None:
-            if daily.created or daily.post.is_delivered or not daily.post.is_open:
-                return service.engine.view(daily.post) if daily.created else None
-            raise DeliveryPending("Today's question is waiting for the platform; it is retried.")
         if not daily.created:
+            if delivery is None:
+                return None  # out already
             problem = delivery.last_error or "the platform has not taken it yet"
             raise DeliveryPending(
                 f"Today's question is saved but not shown yet ({problem}); "
                 "it is retried automatically until the day ends."
             )
-        outcome = await service.deliveries.perform(delivery)
-        if outcome.result is Result.GAVE_UP:
-            raise DeliveryFailed(outcome.problem or "Could not post the daily question.")
-        if outcome.result is Result.RETRYING:
-            raise DeliveryPending(
-                f"Today's question is saved, but the platform did not take it ({outcome.problem}); "
-                "it is retried automatically until the day ends."
-            )
-        assert outcome.post is not None
-        return service.engine.view(outcome.post)
+        if delivery is not None:
+            outcome = await service.deliveries.perform(delivery)
+            if outcome.result is Result.GAVE_UP:
+                raise DeliveryFailed(outcome.problem or "Could not post the daily question.")
+            if outcome.result is Result.RETRYING:
+                raise DeliveryPending(
+                    "Today's question is saved, but the platform did not take it "
+                    f"({outcome.problem}); it is retried automatically until the day ends."
+                )
+        return service.engine.view(await service.post(daily.post.post_id))
 
     async def status(self, guild_id: str) -> Status:
         """The whole configuration and the next post time the ticker will act on."""

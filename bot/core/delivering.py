@@ -133,7 +133,7 @@ class Delivering:
             # An earlier try may have been shown after all (its answer lost): then it counts.
             found = await self._find_quietly(post) if delivery.attempts else None
             if found is not None:
-                return await self._delivered(delivery, post, found, post.reveal_at)
+                return await self._delivered(delivery, post, found, post.reveal_at, False)
             why = delivery.last_error or "the platform did not take it in time"
             return await self._give_up(delivery, post, f"its day ended first ({why})")
         if post.kind is PostKind.DRAW:
@@ -141,7 +141,7 @@ class Delivering:
             message_id = await engine.publisher.find(post)
             if message_id is None:
                 return await self._give_up(delivery, post, "it never reached the channel")
-            return await self._delivered(delivery, post, message_id, post.reveal_at)
+            return await self._delivered(delivery, post, message_id, post.reveal_at, False)
         try:
             question = engine.bank.get(post.question_id)
         except NotFound:
@@ -155,7 +155,9 @@ class Delivering:
         attempt = Attempt(delivery.attempts + 1, (now - delivery.created_at).total_seconds())
         view = PostView(dataclasses.replace(post, reveal_at=reveal_at), question)
         message_id = await engine.publisher.publish(view, config.ping_role, attempt)
-        return await self._delivered(delivery, post, message_id, reveal_at)
+        # A daily that reached its channel clears the problem admins were shown.
+        clear = config.last_error is not None
+        return await self._delivered(delivery, post, message_id, reveal_at, clear)
 
     async def _find_quietly(self, post: Post) -> str | None:
         assert self._engine.publisher is not None
@@ -188,23 +190,29 @@ class Delivering:
         await self._engine.store.write(lambda tx: tx.finish_delivery(delivery.delivery_id, now))
 
     async def _delivered(
-        self, delivery: Delivery, post: Post, message_id: str, reveal_at: datetime
+        self,
+        delivery: Delivery,
+        post: Post,
+        message_id: str,
+        reveal_at: datetime,
+        clear_error: bool,
     ) -> Outcome:
         engine = self._engine
         now = engine.clock.now()
 
-        async def job(tx: StoreTx) -> Post | None:
+        async def job(tx: StoreTx) -> None:
             await tx.mark_delivered(post.post_id, message_id, now, reveal_at)
             await tx.finish_delivery(delivery.delivery_id, now)
-            config = await tx.guild(post.guild_id)
-            if post.kind is PostKind.DAILY and config is not None and config.last_error:
+            config = await tx.guild(post.guild_id) if clear_error else None
+            if config is not None and config.last_error:
                 await tx.save_guild(
                     dataclasses.replace(config, last_error=None, last_error_at=None)
                 )
-            return await tx.post(post.post_id)
 
-        shown = await engine.store.write(job)
-        assert shown is not None
+        await engine.store.write(job)
+        shown = dataclasses.replace(
+            post, message_id=message_id, delivered_at=now, reveal_at=reveal_at
+        )
         engine.delivered(shown)
         return Outcome(Result.DELIVERED, shown)
 

@@ -30,7 +30,9 @@ class Engine:
     rng: random.Random
     platform: str
     publisher: Publisher | None = None
-    # Who holds delivery claims made by this process (one process per platform or shard).
+    # Who holds the delivery claims this process makes. A restart releases the claims of
+    # its own owner at once, so it must name the process's place, not the process: the
+    # platform for the single-process default, one owner per shard when sharded.
     owner: str = ""
     # Called after a commit that recorded deliveries, so a worker can start on them now.
     outbox_listeners: list[Callable[[], None]] = field(default_factory=list)

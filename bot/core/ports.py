@@ -1,4 +1,10 @@
-"""The ports the service needs: a clock, a store (with a transaction view) and a publisher."""
+"""The ports the engine needs: a clock, a store (with a transaction view) and a publisher.
+
+A second store (PostgreSQL) implements the same two Protocols; nothing here assumes SQL
+or a single process: deliveries are claimed with leases, and "one daily per local day"
+is checked inside the transaction that inserts it (`daily_between` then `insert_post`),
+which a multi-process store must make atomic (e.g. serialising on the guild row).
+"""
 
 from __future__ import annotations
 
@@ -42,7 +48,7 @@ class SystemClock:
 
 @dataclass(frozen=True)
 class NewPost:
-    """A post before the store has given it an id (and, for a daily, its sequence number)."""
+    """A post before the store has given it an id."""
 
     guild_id: str
     platform: str
@@ -91,7 +97,8 @@ class PeriodPoints:
 
 
 class StoreTx(Protocol):
-    """Reads and writes inside one transaction of the single writer."""
+    """Reads and writes inside one transaction: a job sees its own writes, and all of them
+    commit together or not at all."""
 
     async def guild(self, guild_id: str) -> GuildConfig | None:
         """A guild's configuration."""
@@ -106,7 +113,7 @@ class StoreTx(Protocol):
         ...
 
     async def insert_post(self, draft: NewPost) -> Post:
-        """Store a new post; a daily post gets the guild's next sequence number."""
+        """Store a new post (a daily gets its sequence number when it is revealed)."""
         ...
 
     async def void_post(self, post_id: int, at: datetime) -> bool:
@@ -239,20 +246,12 @@ class Store(Protocol):
         """A guild's configuration."""
         ...
 
-    async def guilds(self, platform: str) -> list[GuildConfig]:
-        """Every configured guild of a platform."""
-        ...
-
     async def post(self, post_id: int) -> Post | None:
         """A post by id."""
         ...
 
     async def open_posts(self, platform: str) -> list[Post]:
         """Every unrevealed post of a platform, soonest reveal first."""
-        ...
-
-    async def open_daily(self, guild_id: str) -> Post | None:
-        """The guild's unrevealed daily post, if any."""
         ...
 
     async def due_reveals(self, platform: str, now: datetime, limit: int) -> list[Post]:

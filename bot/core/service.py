@@ -116,11 +116,6 @@ class QuizService:
 
         return await self.store.write(job)
 
-    async def record_error(self, guild_id: str, message: str | None) -> None:
-        """Remember (or clear, with None) the guild's last delivery problem for `status`."""
-        at = self.clock.now() if message else None
-        await self.update_config(guild_id, last_error=message, last_error_at=at)
-
     # -- posting, answering, revealing (forwarded) ------------------------------------
 
     async def post_daily(self, guild_id: str) -> PostView | None:

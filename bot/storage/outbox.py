@@ -18,9 +18,10 @@ class OutboxStatements(Queries):
 
     async def add_delivery(self, draft: NewDelivery) -> Delivery:
         """Record a pending platform effect."""
-        cursor = await self._conn.execute(
+        row = await self._one(
             "INSERT INTO deliveries (platform, guild_id, post_id, kind, created_at, due_at, "
-            "expires_at, claimed_by, claimed_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "expires_at, claimed_by, claimed_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            f"RETURNING {DELIVERY_COLUMNS}",
             (
                 draft.platform,
                 draft.guild_id,
@@ -33,18 +34,7 @@ class OutboxStatements(Queries):
                 opt_ts(draft.claimed_until),
             ),
         )
-        delivery_id = cursor.lastrowid
-        await cursor.close()
-        assert delivery_id is not None
-        found = await self._delivery(delivery_id)
-        assert found is not None
-        return found
-
-    async def _delivery(self, delivery_id: int) -> Delivery | None:
-        row = await self._one(
-            f"SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE delivery_id = ?", (delivery_id,)
-        )
-        return rows.delivery(row) if row else None
+        return rows.delivery(row)
 
     async def claim_deliveries(
         self, platform: str, owner: str, now: datetime, until: datetime, limit: int
@@ -77,7 +67,7 @@ class OutboxStatements(Queries):
         """Drop every claim `owner` holds on this platform's pending deliveries."""
         return await self._changed(
             "UPDATE deliveries SET claimed_by = NULL, claimed_until = NULL "
-            "WHERE platform = ? AND claimed_by = ? AND status = 'pending'",
+            "WHERE platform = ? AND claimed_by = ? AND status = 'pending' RETURNING delivery_id",
             (platform, owner),
         )
 

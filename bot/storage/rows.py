@@ -147,7 +147,5 @@ class Queries:
         return await self._conn.execute_fetchall(sql, params)
 
     async def _changed(self, sql: str, params: Sequence[Any]) -> int:
-        cursor = await self._conn.execute(sql, params)
-        count = cursor.rowcount
-        await cursor.close()
-        return count
+        """Rows a statement with a RETURNING clause touched, in one trip."""
+        return len(list(await self._conn.execute_fetchall(sql, params)))

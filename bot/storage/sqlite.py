@@ -15,7 +15,7 @@ from bot.core.model import Answer, BoardEntry, GuildConfig, MemberStats, Post
 from bot.core.ports import StoreTx
 from bot.storage import rows
 from bot.storage.migrate import migrate
-from bot.storage.rows import ANSWER_COLUMNS, GUILD_COLUMNS, POST_COLUMNS, Queries, ranked, ts
+from bot.storage.rows import ANSWER_COLUMNS, POST_COLUMNS, Queries, ranked, ts
 from bot.storage.tx import SqliteTx
 from bot.storage.writer import Writer
 
@@ -108,13 +108,6 @@ class SqliteStore(Queries):
         """A guild's configuration."""
         return await self._reads.guild(guild_id)
 
-    async def guilds(self, platform: str) -> list[GuildConfig]:
-        """Every configured guild of a platform."""
-        found = await self._all(
-            f"SELECT {GUILD_COLUMNS}, next_due_at FROM guilds WHERE platform = ?", (platform,)
-        )
-        return [rows.guild(row) for row in found]
-
     async def post(self, post_id: int) -> Post | None:
         """A post by id."""
         return await self._reads.post(post_id)
@@ -127,10 +120,6 @@ class SqliteStore(Queries):
             (platform,),
         )
         return [rows.post(row) for row in found]
-
-    async def open_daily(self, guild_id: str) -> Post | None:
-        """The guild's unrevealed daily post, if any."""
-        return await self._reads.open_daily(guild_id)
 
     async def due_reveals(self, platform: str, now: datetime, limit: int) -> list[Post]:
         """Delivered public posts whose reveal time has come, soonest first."""

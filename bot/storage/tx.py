@@ -83,10 +83,11 @@ class SqliteTx(OutboxStatements):
 
     async def insert_post(self, draft: NewPost) -> Post:
         """Store a new post."""
-        cursor = await self._conn.execute(
+        row = await self._one(
             "INSERT INTO posts (guild_id, platform, channel_id, kind, question_id, difficulty, "
             "choice_order, owner_id, local_date, posted_at, reveal_at, week_key, month_key, "
-            "delivered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "delivered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            f"RETURNING {POST_COLUMNS}",
             (
                 draft.guild_id,
                 draft.platform,
@@ -104,18 +105,13 @@ class SqliteTx(OutboxStatements):
                 opt_ts(draft.delivered_at),
             ),
         )
-        post_id = cursor.lastrowid
-        await cursor.close()
-        assert post_id is not None
-        found = await self.post(post_id)
-        assert found is not None
-        return found
+        return rows.post(row)
 
     async def void_post(self, post_id: int, at: datetime) -> bool:
         """Close a post nobody saw, without grading it."""
         changed = await self._changed(
             "UPDATE posts SET revealed_at = ?, voided_at = ? "
-            "WHERE post_id = ? AND revealed_at IS NULL",
+            "WHERE post_id = ? AND revealed_at IS NULL RETURNING post_id",
             (ts(at), ts(at), post_id),
         )
         return changed == 1
@@ -169,7 +165,7 @@ class SqliteTx(OutboxStatements):
         """Close a post; False when it was already closed."""
         changed = await self._changed(
             "UPDATE posts SET revealed_at = ?, daily_seq = COALESCE(?, daily_seq) "
-            "WHERE post_id = ? AND revealed_at IS NULL",
+            "WHERE post_id = ? AND revealed_at IS NULL RETURNING post_id",
             (ts(at), daily_seq, post_id),
         )
         return changed == 1
@@ -194,18 +190,13 @@ class SqliteTx(OutboxStatements):
         self, post_id: int, member_id: str, correct: bool, at: datetime
     ) -> Answer | None:
         """Record a self-grade once."""
-        changed = await self._changed(
+        row = await self._one(
             "UPDATE answers SET correct = ?, self_graded = 1, graded_at = ? "
-            "WHERE post_id = ? AND member_id = ? AND self_graded = 0 AND correct IS NULL",
+            "WHERE post_id = ? AND member_id = ? AND self_graded = 0 AND correct IS NULL "
+            f"RETURNING {ANSWER_COLUMNS}",
             (int(correct), ts(at), post_id, member_id),
         )
-        if changed != 1:
-            return None
-        row = await self._one(
-            f"SELECT {ANSWER_COLUMNS} FROM answers WHERE post_id = ? AND member_id = ?",
-            (post_id, member_id),
-        )
-        return rows.answer(row)
+        return rows.answer(row) if row else None
 
     # -- totals and bags --------------------------------------------------------
 

@@ -14,7 +14,7 @@ import pytest
 from bot.core.admin import GuildAdmin
 from bot.core.bank import QuestionBank
 from bot.core.errors import DrawAlreadyOpen, InvalidInput, NoQuestions, NotAllowed, PostClosed
-from bot.core.model import Member, Period, PostKind, PostView, RankBy
+from bot.core.model import Member, MemberStats, Period, PostKind, PostView, RankBy, Tally
 from bot.core.questions import Difficulty
 from bot.core.service import QuizService
 from bot.storage.sqlite import SqliteStore
@@ -575,3 +575,55 @@ async def test_a_post_whose_question_left_the_packs_still_closes(
     assert await after.reveal(view.post.post_id) is None
     assert await after.due_reveals() == []
     assert publisher.reveals == []
+
+
+# -- what a post keeps from the moment it was posted ---------------------------------
+
+
+async def test_a_zone_change_before_the_reveal_keeps_the_points_in_the_posting_week(
+    service: QuizService, admin: GuildAdmin, clock: FakeClock, db_path: Path
+) -> None:
+    clock.set(datetime(2026, 11, 29, 12, 0, tzinfo=ZoneInfo("Europe/Berlin")))
+    await admin.setup(GUILD, CHANNEL, "22:00", "Europe/Berlin")
+    clock.set(datetime(2026, 11, 29, 22, 0, tzinfo=ZoneInfo("Europe/Berlin")))  # Sunday, W48
+    view = await delivered_daily(service, GUILD)
+    assert view is not None
+    assert (view.post.week_key, view.post.month_key) == ("2026-W48", "2026-11")
+    await service.answer(view.post.post_id, ALICE, choice=right(view))
+    await admin.setup(GUILD, CHANNEL, "22:00", "Pacific/Auckland")  # Monday there: W49
+    await service.reveal(view.post.post_id)
+    with sqlite3.connect(db_path) as conn:
+        periods = {row[0] for row in conn.execute("SELECT period FROM period_points")}
+    assert periods == {"2026-W48", "2026-11"}
+
+
+async def test_one_daily_per_local_day_is_counted_in_the_zone_of_today(
+    service: QuizService, admin: GuildAdmin, clock: FakeClock, publisher: RecordingPublisher
+) -> None:
+    auckland, los_angeles = ZoneInfo("Pacific/Auckland"), ZoneInfo("America/Los_Angeles")
+    clock.set(datetime(2026, 11, 23, 12, 0, tzinfo=auckland))
+    await admin.setup(GUILD, CHANNEL, "09:00", "Pacific/Auckland")
+    clock.set(datetime(2026, 11, 24, 9, 0, tzinfo=auckland))  # 2026-11-23 12:00 in LA
+    first = await delivered_daily(service, GUILD)
+    assert first is not None
+    assert first.post.local_date == "2026-11-24"
+    await admin.setup(GUILD, CHANNEL, "09:00", "America/Los_Angeles")
+    # 2026-11-24 in Los Angeles has had no daily yet, whatever the first one's label says.
+    clock.set(datetime(2026, 11, 24, 9, 0, tzinfo=los_angeles))
+    second = await delivered_daily(service, GUILD)
+    assert second is not None
+    assert second.post.local_date == "2026-11-24"
+    assert await delivered_daily(service, GUILD) is None, "and only one"
+    assert len(publisher.published) == 2
+
+
+@pytest.mark.parametrize(
+    ("correct", "answered", "shown"),
+    [(23, 40, 58), (5, 8, 63), (1, 8, 13), (2, 3, 67), (1, 3, 33), (0, 0, 0), (7, 7, 100)],
+)
+def test_percentages_round_half_up_on_the_exact_fraction(
+    correct: int, answered: int, shown: int
+) -> None:
+    assert Tally({}, answered, correct).percent_correct == shown
+    stats = MemberStats(GUILD, "m", "M", answered=answered, correct=correct)
+    assert stats.accuracy_percent == shown
