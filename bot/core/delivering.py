@@ -10,7 +10,6 @@ given up and never counts.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 from dataclasses import dataclass
@@ -107,8 +106,6 @@ class Delivering:
             return await self._give_up(delivery, post, str(exc))
         except TryAgainLater as exc:
             return await self._retry(delivery, post, str(exc), exc.retry_after)
-        except asyncio.CancelledError:
-            raise
         except Exception as exc:
             # Unknown failures are retried too: a delivery must never be dropped silently.
             log.exception(

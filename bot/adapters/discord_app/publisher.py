@@ -8,6 +8,7 @@ for the post among the channel's recent messages first.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +21,8 @@ from bot.adapters.discord_app.components import post_buttons, reveal_buttons
 from bot.core.errors import ChannelUnavailable, TryAgainLater
 from bot.core.model import Post, PostView, RevealView
 from bot.core.ports import Attempt
+
+log = logging.getLogger(__name__)
 
 # Discord keeps a nonce "for a few minutes"; past this a retry checks the channel itself.
 NONCE_TRUSTED_S = 120.0
@@ -76,12 +79,21 @@ class DiscordPublisher:
             return None
         pattern = re.compile(rf"^quiz:[co]:{post.post_id}(?::|$)")
         channel = self._client.get_partial_messageable(int(post.channel_id))
-        with translated(post.channel_id):
-            async for message in channel.history(limit=LOOKUP_LIMIT):
-                if message.author.id == me.id and any(
-                    pattern.match(custom_id) for custom_id in _custom_ids(message)
-                ):
-                    return str(message.id)
+        try:
+            with translated(post.channel_id):
+                async for message in channel.history(limit=LOOKUP_LIMIT):
+                    if message.author.id == me.id and any(
+                        pattern.match(custom_id) for custom_id in _custom_ids(message)
+                    ):
+                        return str(message.id)
+        except ChannelUnavailable:
+            # Without Read Message History the post cannot be looked for; sending it (the
+            # nonce still guards a quick retry) is better than giving it up.
+            log.warning(
+                "post %s: cannot read the history of channel %s to look for it",
+                post.post_id,
+                post.channel_id,
+            )
         return None
 
     async def show_reveal(self, view: RevealView) -> None:

@@ -116,10 +116,21 @@ class SlackPublisher:
 
     async def find(self, post: Post) -> str | None:
         """The ts of a recent message whose metadata names this post, if any."""
-        with translated():
-            response = await self._client.conversations_history(
-                channel=post.channel_id, limit=LOOKUP_LIMIT, include_all_metadata=True
+        try:
+            with translated():
+                response = await self._client.conversations_history(
+                    channel=post.channel_id, limit=LOOKUP_LIMIT, include_all_metadata=True
+                )
+        except ChannelUnavailable:
+            # Without the history scopes (an install from before they were asked for) the
+            # post cannot be looked for; posting is still better than giving it up.
+            log.warning(
+                "post %s: cannot read the history of %s to look for it; "
+                "add channels:history and groups:history and reinstall the app",
+                post.post_id,
+                post.channel_id,
             )
+            return None
         for message in response.get("messages") or []:
             metadata = message.get("metadata") or {}
             payload = metadata.get("event_payload") or {}

@@ -56,6 +56,8 @@ class FakeSlack:
         self.retry_after = 30
         # method -> how many of its next calls are performed but answered 503
         self.losses: dict[str, int] = {}
+        # method -> the error every call of it gets (missing_scope, ...)
+        self.method_errors: dict[str, str] = {}
         self.holds: list[Hold] = []
         self.messages: dict[tuple[str, str], Json] = {}
         self._ts = itertools.count(1)
@@ -192,6 +194,8 @@ class FakeSlack:
         }.get(method)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
+        if method in self.method_errors:
+            return web.json_response({"ok": False, "error": self.method_errors[method]})
         body = handler(args)
         status = HTTP_ERRORS.get(str(body.get("error")), 200)
         if status == 429:

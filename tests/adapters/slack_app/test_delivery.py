@@ -6,6 +6,8 @@ import sqlite3
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from tests.adapters.slack_app.harness import (
     ADMIN,
     ALICE,
@@ -133,3 +135,19 @@ async def test_a_draw_slack_did_not_confirm_is_found_and_goes_live(slack: SlackH
     with sqlite3.connect(slack.db) as conn:
         statuses = conn.execute("SELECT kind, status FROM deliveries").fetchall()
     assert statuses == [("post", "done"), ("reveal", "done")]
+
+
+async def test_without_the_history_scopes_a_retry_still_posts(
+    slack: SlackHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    await setup_daily(slack)
+    slack.fake.method_errors["conversations.history"] = "missing_scope"
+    slack.fake.failing[CHANNEL] = "service_unavailable"
+    await slack.tick()
+    del slack.fake.failing[CHANNEL]
+    slack.clock.advance(seconds=5)
+    await slack.scheduler.deliver_due()
+    [message] = slack.fake.channel_messages(CHANNEL)
+    post = await slack.post(buttons(message).post_id)
+    assert post.is_delivered, "posted rather than given up"
+    assert "add channels:history and groups:history" in caplog.text
