@@ -15,10 +15,12 @@ from bot.core.errors import NotFound
 from bot.core.learning import LearningHooks
 from bot.core.model import GuildConfig, Post, PostView
 from bot.core.ports import Clock, Publisher, Store
+from bot.core.questions import Question
 
 log = logging.getLogger(__name__)
 
 _POST_CACHE_SIZE = 4096
+MAX_ROW_ID = 2**63 - 1
 
 
 @dataclass
@@ -69,9 +71,20 @@ class Engine:
         found = await self.store.guild(guild_id)
         return found or GuildConfig(guild_id=guild_id, platform=self.platform)
 
+    def question_of(self, post: Post) -> Question:
+        """The post's question as it was posted; NotFound if it left the packs or changed.
+
+        A pack edit may drop or add choices of a question that is open right now; the
+        post's shuffled order would then point past them, so such a post is closed.
+        """
+        question = self.bank.get(post.question_id)
+        if sorted(post.choice_order) != list(range(len(question.choices or []))):
+            raise NotFound("This question was changed since it was posted; it is closed.")
+        return question
+
     def view(self, post: Post) -> PostView:
         """A post with its question, for rendering."""
-        return PostView(post, self.bank.get(post.question_id))
+        return PostView(post, self.question_of(post))
 
 
 class PostCache:
@@ -85,6 +98,9 @@ class PostCache:
 
     async def get(self, post_id: int) -> Post:
         """A post by id (cached while open), or NotFound."""
+        # Ids come from button ids a client can forge; one past a 64-bit row id is no post.
+        if not 0 < post_id <= MAX_ROW_ID:
+            raise NotFound("This question no longer exists.")
         post = self._posts.get(post_id)
         if post is not None:
             return post
