@@ -1,4 +1,8 @@
-"""`python -m benchmarks [--only sqlite|pg]`: measure, print the table, update bench.json."""
+"""`python -m benchmarks [--only sqlite|pg]`: measure, print the table, update bench.json.
+
+`python -m benchmarks packs` measures pack validation alone and merges its figures into
+an existing bench.json.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,9 @@ import tempfile
 from pathlib import Path
 from time import perf_counter
 
-from benchmarks import dataset, engine, pg_bench, raw, reads
+from benchmarks import dataset, engine, packs, pg_bench, raw, reads, startup
 from benchmarks.common import ROOT, Latency, bank
-from benchmarks.report import Row, Section, Target, table, write_json
+from benchmarks.report import Row, Section, Target, merge_json, table, write_json
 
 OUTPUT = ROOT / "bench.json"
 
@@ -29,8 +33,30 @@ def _latency_rows(
     ]
 
 
+def _startup_rows(start: startup.StartupResult) -> list[Row]:
+    three_s, sixty_mb = Target(3, False), Target(60, False)
+    guilds = f"{startup.GUILDS:,} guilds"
+    return [
+        Row("start_10k_guilds_s", f"start to ready-to-connect, {guilds}", start.start_s, "s",
+            three_s),
+        Row("start_empty_s", "start to ready-to-connect, no guild (same run)",
+            start.empty_start_s, "s"),
+        Row("start_10k_guilds_rss_mb", f"peak RSS above an empty bot, {guilds}",
+            start.rss_above_empty_mb, "MB", sixty_mb),
+        Row("start_10k_guilds_rss_peak_mb", f"peak RSS, {guilds}", start.rss_peak_mb, "MB"),
+        Row(f"catchup_{startup.DUE}_dailies_s",
+            f"catch-up once connected: {startup.DUE:,} dailies posted and delivered",
+            start.catchup_s, "s"),
+        Row("catchup_dailies_per_s", "catch-up rate", start.posted / start.catchup_s, "/s"),
+    ]  # fmt: skip
+
+
 def _sections(
-    eng: engine.EngineResult, base: raw.RawResult, data: dataset.Dataset, got: reads.ReadResult
+    eng: engine.EngineResult,
+    base: raw.RawResult,
+    data: dataset.Dataset,
+    got: reads.ReadResult,
+    start: startup.StartupResult,
 ) -> list[Section]:
     # answers_per_s is the burst throughput as the engine behaves today: 1,000 answers
     # submitted at once on a freshly drawn post (median of the bursts). The same burst on a
@@ -89,6 +115,11 @@ def _sections(
         Row("dataset_build_s", "build time (bulk insert + ANALYZE)", data.build_s, "s"),
     ]
     return [
+        Section(
+            f"Start: {startup.GUILDS:,} guilds, {startup.DUE:,} dailies overdue "
+            "(in-memory platform)",
+            _startup_rows(start),
+        ),
         Section(f"Answer path: burst of {engine.BURST_SIZE:,} concurrent answers", burst),
         Section(f"Answer path: open loop, {engine.OPEN_LOOP_SECONDS:g} s per rate", loops),
         Section("Baseline: raw sqlite3 on the same schema and pragmas", baseline),
@@ -97,8 +128,35 @@ def _sections(
     ]
 
 
+def _pack_section(folder: Path) -> Section:
+    _progress(f"pack validation: {packs.QUESTIONS:,} generated questions…")
+    got = packs.run(folder)
+    return Section(
+        f"Packs: {packs.QUESTIONS:,} generated questions in {packs.FILES} files",
+        [
+            Row("validate_10k_questions_s", "validate (read, check, duplicates)", got.validate_s,
+                "s", Target(5, False)),
+            Row("validate_10k_questions_cpu_s", "validate, CPU time", got.validate_cpu_s, "s"),
+            Row("start_10k_questions_s", "bot start: python, imports, load_bank", got.start_s,
+                "s", Target(10, False)),
+            Row("start_10k_questions_cpu_s", "bot start, CPU time", got.start_cpu_s, "s"),
+            Row("validate_10k_findings", "planted near-copies found (of 5)", got.problems, ""),
+        ],
+    )  # fmt: skip
+
+
 def main() -> None:
-    """Run the benchmarks in a temporary folder and report; bench.json keeps other keys."""
+    """Run the benchmarks in a temporary folder and report; bench.json keeps other keys.
+
+    `python -m benchmarks packs` measures pack validation alone and merges its figures in.
+    """
+    if sys.argv[1:] == ["packs"]:
+        with tempfile.TemporaryDirectory(prefix="quizbot-bench-") as folder:
+            section = _pack_section(Path(folder))
+        print(table([section]))
+        merge_json(OUTPUT, [section], {"packs_questions": packs.QUESTIONS})
+        print(f"\nmerged into {OUTPUT}")
+        return
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
     parser.add_argument("--only", choices=("sqlite", "pg"), help="measure one store only")
     only = parser.parse_args().only
@@ -107,6 +165,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="quizbot-bench-") as folder:
         tmp = Path(folder)
         if only != "pg":
+            # First, on a quiet machine: the later steps leave the disk busy for a while.
+            _progress(f"start with {startup.GUILDS:,} guilds (fresh interpreters)…")
+            start = startup.run(tmp)
             _progress("answer path through QuizService (bursts, open loops)…")
             eng = asyncio.run(engine.run(tmp / "engine.db"))
             _progress("raw sqlite3 baseline…")
@@ -119,7 +180,7 @@ def main() -> None:
         if only != "pg":
             _progress("read paths…")
             got = asyncio.run(reads.run(data))
-            sections = _sections(eng, base, data, got) + sections
+            sections = [*_sections(eng, base, data, got, start), _pack_section(tmp), *sections]
             print("EXPLAIN QUERY PLAN (biggest-guild sample; SQL captured from SqliteStore)")
             for what, sql, plan in got.plans:
                 print(f"\n{what}:\n  {sql}")
@@ -128,7 +189,8 @@ def main() -> None:
     total_key = "total_s" if only is None else f"total_{only}_s"
     sections[-1].rows.append(Row(total_key, "whole benchmark run", perf_counter() - started, "s"))
     print(table(sections))
-    write_json(OUTPUT, sections, {"burst_size": engine.BURST_SIZE, "bursts": engine.BURSTS})
+    extra = {"burst_size": engine.BURST_SIZE, "bursts": engine.BURSTS}
+    write_json(OUTPUT, sections, {**extra, "packs_questions": packs.QUESTIONS})
     print(f"\nwrote {OUTPUT}")
 
 

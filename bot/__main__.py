@@ -8,18 +8,21 @@ import json
 import logging
 import os
 import random
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
 from bot.config import Settings
-from bot.core.bank import QuestionBank
+from bot.core.bank import RUNNING_PYTHON, QuestionBank
 from bot.core.errors import PackError
-from bot.core.packs import check_packs, load_bank
+from bot.core.packs import declared_topics, load_bank, read_packs
 from bot.core.questions import Pack
+from bot.core.reloading import PackReloader
 from bot.logs import configure_logging
 from bot.sharding import ShardPlan, ShardPlanError
 from bot.storage.factory import sqlite_path
@@ -99,6 +102,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     copy.add_argument("source", metavar="SRC", help="SQLite file or postgresql:// URL to copy")
     copy.add_argument("dest", metavar="DEST", help="an empty (or new) database to copy into")
+    forget = with_db(
+        commands.add_parser("forget", help="delete every row about a member of a server")
+    )
+    forget.add_argument("--guild", required=True, help="the server (guild) or workspace id")
+    forget.add_argument("--member", required=True, help="the member's platform user id")
+    forget.add_argument("--yes", action="store_true", help="delete (without it: only count)")
     validate = commands.add_parser("validate", help="check question packs")
     validate.add_argument("paths", nargs="*", type=Path, help="pack files or folders")
     commands.add_parser("schema", help="print the JSON Schema of the pack format")
@@ -136,7 +145,7 @@ def _main(argv: Sequence[str] | None) -> int:
     configure_logging(settings.log_level, settings.log_format)
 
     if args.command == "validate":
-        return _validate(args.paths or settings.packs)
+        return _validate(args.paths, settings)
     try:
         return _dispatch(args, settings)
     except DatabaseRefused as exc:
@@ -146,7 +155,7 @@ def _main(argv: Sequence[str] | None) -> int:
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     # Operations work on the database alone, so a broken pack never blocks a backup.
-    if args.command in ("backup", "export", "guilds") and is_postgres_url(settings.db):
+    if args.command in ("backup", "export", "guilds", "forget") and is_postgres_url(settings.db):
         print(NOT_ON_POSTGRES.format(command=args.command), file=sys.stderr)
         return 2
     if args.command == "migrate-db":
@@ -154,7 +163,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
         return migrate_db_command(args.source, args.dest)
     db = sqlite_path(settings.db)
-    if args.command in ("backup", "export", "guilds"):
+    if args.command in ("backup", "export", "guilds", "forget"):
         check_database_file(db, create=False)
     if args.command == "backup":
         from bot.ops.cli import backup_command
@@ -168,27 +177,43 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from bot.ops.cli import guilds_command
 
         return guilds_command(db)
+    if args.command == "forget":
+        from bot.ops.cli import forget_command
+
+        return forget_command(db, args.guild, args.member, confirmed=args.yes)
     if args.command == "health":
         from bot.ops.cli import health_command
 
         return health_command(settings.db, heartbeat=not args.no_heartbeat)
+    paths = settings.pack_paths()
     try:
-        bank = load_bank(settings.packs)
+        bank = load_bank(paths)
     except PackError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         print("quizbot: refusing to start with invalid question packs", file=sys.stderr)
         return 1
+    reloader = PackReloader(paths, bank)
     # Commands that serve open the store, which refuses an unusable file (DatabaseRefused).
     if args.command == "console":
         from bot.adapters.console.repl import run_console
 
-        return asyncio.run(run_console(bank, settings.db, guild_id=args.guild, rng=random.Random()))
+        return asyncio.run(
+            run_console(
+                bank,
+                settings.db,
+                guild_id=args.guild,
+                rng=random.Random(),
+                reload=reloader.reload_async,
+            )
+        )
     if args.command == "slack":
         from bot.adapters.slack_app import run_slack
 
-        return asyncio.run(run_slack(settings, bank, http_port=args.port))
-    return _run_discord(args, settings, bank)
+        return asyncio.run(
+            _reloading_on_sighup(run_slack(settings, bank, http_port=args.port), reloader)
+        )
+    return _run_discord(args, settings, reloader)
 
 
 def _shard_plan(args: argparse.Namespace, settings: Settings) -> ShardPlan | None:
@@ -208,7 +233,7 @@ def _shard_plan(args: argparse.Namespace, settings: Settings) -> ShardPlan | Non
     return plan
 
 
-def _run_discord(args: argparse.Namespace, settings: Settings, bank: QuestionBank) -> int:
+def _run_discord(args: argparse.Namespace, settings: Settings, reloader: PackReloader) -> int:
     from bot.adapters.discord_app.main import run_discord
 
     try:
@@ -218,18 +243,53 @@ def _run_discord(args: argparse.Namespace, settings: Settings, bank: QuestionBan
         return 2
     serve = args.command == "run"
     sync = getattr(args, "sync", False)
-    return asyncio.run(run_discord(settings, bank, sync=sync, serve=serve, shards=shards))
+    serving = run_discord(settings, reloader.bank, sync=sync, serve=serve, shards=shards)
+    return asyncio.run(_reloading_on_sighup(serving, reloader))
 
 
-def _validate(paths: Sequence[Path]) -> int:
-    questions, problems = check_packs(paths)
-    for problem in problems:
+async def _reloading_on_sighup(serving: Coroutine[Any, Any, int], reloader: PackReloader) -> int:
+    """Run the bot; SIGHUP reloads the packs (validated first, the old set kept on error)."""
+    loop = asyncio.get_running_loop()
+    reloads: set[asyncio.Task[Any]] = set()
+
+    def reload() -> None:
+        log.info("SIGHUP: reloading the question packs")
+        task = loop.create_task(reloader.reload_async())
+        reloads.add(task)
+        task.add_done_callback(reloads.discard)
+
+    hangup = getattr(signal, "SIGHUP", None)
+    if hangup is not None:
+        loop.add_signal_handler(hangup, reload)
+    try:
+        return await serving
+    finally:
+        if hangup is not None:
+            loop.remove_signal_handler(hangup)
+
+
+def _validate(paths: Sequence[Path], settings: Settings) -> int:
+    if paths:
+        # Packs checked on their own may use the vocabulary the bundled pack declares.
+        vocabulary = (
+            declared_topics(settings.bundled_pack) if settings.default_pack != "off" else {}
+        )
+        packs = read_packs(paths, vocabulary=vocabulary)
+    else:
+        paths = settings.pack_paths()
+        packs = read_packs(paths)
+    for problem in packs.problems:
         print(problem)
-    if problems:
-        print(f"{len(problems)} problem(s) found", file=sys.stderr)
+    if packs.problems:
+        print(f"{len(packs.problems)} problem(s) found", file=sys.stderr)
         return 1
-    bank = QuestionBank(questions)
+    bank = QuestionBank(packs.questions, packs.topics)
     print(f"{len(bank)} questions in {len(paths)} pack(s)")
+    skipped = len(bank) - sum(bank.counts_by_difficulty().values())
+    if skipped:
+        print(
+            f"{skipped} of them not served on Python {RUNNING_PYTHON} (their `python:` excludes it)"
+        )
     print("by difficulty:")
     for level, count in bank.counts_by_difficulty().items():
         print(f"  {level.value:<8} {count:>4}")

@@ -2,36 +2,26 @@
 
 from __future__ import annotations
 
-import json
 import logging
-from datetime import UTC, datetime
 
-# Attributes every LogRecord has; anything else was passed through `extra=` and is context.
-_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+from pythonjsonlogger.json import JsonFormatter
 
 
-class JsonFormatter(logging.Formatter):
-    """One JSON object per record, with `extra=` fields (guild, post ids) as keys."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        """The record as a JSON line."""
-        entry: dict[str, object] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        entry.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
+def json_formatter() -> logging.Formatter:
+    """One JSON object per record: time (UTC, ISO 8601), level, logger, message, `extra=` keys."""
+    return JsonFormatter(
+        "{levelname}{name}{message}",
+        style="{",
+        rename_fields={"levelname": "level", "name": "logger", "exc_info": "exception"},
+        timestamp="time",
+    )
 
 
 def configure_logging(level: str, fmt: str) -> None:
     """Install one stderr handler on the root logger."""
     handler = logging.StreamHandler()
     if fmt == "json":
-        handler.setFormatter(JsonFormatter())
+        handler.setFormatter(json_formatter())
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
     root = logging.getLogger()

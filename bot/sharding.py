@@ -44,6 +44,11 @@ class ShardPlan:
         """Whether this process's shards carry the guild (Discord's `(id >> 22) % count`)."""
         return (int(guild_id) >> 22) % self.count in self.ids
 
+    def label(self) -> str:
+        """The shards this process runs, as `shards 0,1/4` (the same across restarts)."""
+        shards = ",".join(str(shard) for shard in self.ids)
+        return f"shards {shards}/{self.count}"
+
     def worker_name(self) -> str:
         """How this process signs the leases it takes: host, pid and shards."""
         shards = ",".join(str(shard) for shard in self.ids)

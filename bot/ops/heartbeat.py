@@ -21,6 +21,8 @@ INTERVAL_S = 30
 # Three missed beats: one slow beat is noise, three mean the event loop or the gateway is stuck.
 MAX_AGE_S = 3 * INTERVAL_S
 
+RECHECK_S = 1.0
+
 
 def heartbeat_anchor(target: str | Path) -> Path:
     """What the heartbeat file sits beside: the SQLite file, or for PostgreSQL (no local file)
@@ -60,15 +62,20 @@ async def beat_forever(
     *,
     alive: Callable[[], bool] | None = None,
 ) -> None:
-    """Write a beat now and every `interval` seconds (while `alive()`), until cancelled."""
+    """Write a beat now and every `interval` seconds (while `alive()`), until cancelled.
+
+    While not alive it looks again every second, so the first beat follows the connection
+    at once instead of an interval later (health would say "no heartbeat" meanwhile).
+    """
     while True:
-        if alive is None or alive():
+        beating = alive is None or alive()
+        if beating:
             try:
                 write_heartbeat(path, clock.now().timestamp())
             except OSError as exc:
                 # A full disk must not stop the bot; a stale heartbeat reports it soon enough.
                 log.warning("cannot write heartbeat %s: %s", path, exc)
-        await asyncio.sleep(interval)
+        await asyncio.sleep(interval if beating else min(interval, RECHECK_S))
 
 
 @asynccontextmanager

@@ -165,6 +165,8 @@ class FakeChannel:
     topic: str | None = None
     parent_id: int | None = None
     recipients: tuple[FakeUser, ...] = ()
+    # Role overwrites as (role id, allow bits, deny bits), e.g. to deny the bot's role.
+    overwrites: tuple[tuple[int, int, int], ...] = ()
 
     def to_payload(self) -> JSON:
         """Return the channel object Discord would send."""
@@ -180,7 +182,10 @@ class FakeChannel:
             "type": self.type,
             "name": self.name,
             "position": self.position,
-            "permission_overwrites": [],
+            "permission_overwrites": [
+                {"id": str(role), "type": 0, "allow": str(allow), "deny": str(deny)}
+                for role, allow, deny in self.overwrites
+            ],
             "parent_id": str(self.parent_id) if self.parent_id else None,
             "nsfw": False,
             "flags": 0,

@@ -92,7 +92,7 @@ def test_database_volume_and_environment(final: list[Instruction]) -> None:
     assert only(final, "VOLUME").args in ("/data", '["/data"]')
     env = " ".join(i.args for i in final if i.keyword == "ENV")
     assert "QUIZBOT_DB=/data/quizbot.db" in env.split()
-    assert "QUIZBOT_PACKS=/app/data/questions.yaml" in env.split()
+    assert "QUIZBOT_DEFAULT_PACK=/app/data/questions.yaml" in env.split()
     assert any(i.keyword == "COPY" and i.args == "data/ /app/data/" for i in final)
     run_lines = " ".join(i.args for i in final if i.keyword == "RUN")
     assert "chown quizbot:quizbot /data" in run_lines, "the volume is writable by the user"
@@ -145,17 +145,27 @@ def compose_file() -> dict[str, Any]:
     return loaded
 
 
-def test_compose_service() -> None:
+def test_compose_services() -> None:
     compose = compose_file()
-    # `docker compose up -d` starts the services without a profile: the one SQLite bot.
-    (service,) = (s for s in compose["services"].values() if "profiles" not in s)
-    assert service["build"] in (".", {"context": "."})
-    assert service["env_file"] in (".env", [".env"])
-    assert service["restart"] == "unless-stopped"
-    (mount,) = service["volumes"]
-    volume, _, target = mount.partition(":")
-    assert target == "/data"
-    assert volume in compose["volumes"], "a named volume, not a host folder"
+    services = {
+        name: s for name, s in compose["services"].items() if s.get("profiles") != ["postgres"]
+    }
+    assert set(services) == {"quizbot", "quizbot-slack"}
+    assert "profiles" not in services["quizbot"], "Discord starts with a plain `up`"
+    assert services["quizbot-slack"]["profiles"] == ["slack"]
+    assert services["quizbot-slack"]["command"] == ["slack"]
+    for service in services.values():
+        assert service["build"] in (".", {"context": "."})
+        assert service["env_file"] in (".env", [".env"])
+        assert service["restart"] == "unless-stopped"
+        assert service["logging"]["options"]["max-size"], "logs rotate"
+        data, packs = service["volumes"]
+        volume, _, target = data.partition(":")
+        assert target == "/data"
+        assert volume in compose["volumes"], "a named volume, not a host folder"
+        assert packs == "./packs:/app/packs:ro"
+    # Two processes never share one SQLite file.
+    assert services["quizbot-slack"]["environment"]["QUIZBOT_DB"] != "/data/quizbot.db"
 
 
 def test_docs_use_the_image_commands() -> None:

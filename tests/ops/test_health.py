@@ -22,8 +22,11 @@ from bot.ops.heartbeat import (
     read_heartbeat,
     write_heartbeat,
 )
+from bot.storage.migrate import migrations
 from bot.storage.sqlite import SqliteStore
 from tests.fakes import FakeClock
+
+NEWEST = migrations()[-1][0]
 
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC).timestamp()
 
@@ -64,7 +67,7 @@ async def test_beat_forever_writes_at_once_and_then_every_interval(tmp_path: Pat
     clock = FakeClock(datetime.fromtimestamp(NOW, UTC))
     task = asyncio.create_task(beat_forever(path, 0.01, clock))
     try:
-        await wait_for(path.exists)
+        await wait_for(path.exists, attempts=10_000)
         assert read_heartbeat(path) == NOW
         clock.advance(seconds=30)
         await wait_for(lambda: read_heartbeat(path) == NOW + 30)
@@ -83,7 +86,7 @@ async def test_beat_forever_skips_beats_while_not_alive(tmp_path: Path) -> None:
         await asyncio.sleep(0.02)
         assert not path.exists(), "no beat before the client is ready"
         ready = True
-        await wait_for(path.exists)
+        await wait_for(path.exists, attempts=10_000)
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -100,7 +103,7 @@ async def test_beat_forever_survives_a_failed_write(
         await wait_for(lambda: "cannot write heartbeat" in caplog.text)
         assert not task.done()
         path.parent.mkdir()
-        await wait_for(path.exists)
+        await wait_for(path.exists, attempts=10_000)
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -110,7 +113,7 @@ async def test_beat_forever_survives_a_failed_write(
 async def test_heartbeat_block_beats_until_it_ends(db: Path) -> None:
     clock = FakeClock(datetime.fromtimestamp(NOW, UTC))
     async with heartbeat(db, clock, interval=0.001) as path:
-        await wait_for(path.exists)
+        await wait_for(path.exists, attempts=10_000)
         assert check_health(db, path, MAX_AGE_S, NOW)[0]
         clock.advance(seconds=5)
         await wait_for(lambda: read_heartbeat(path) == NOW + 5)
@@ -127,11 +130,14 @@ def test_healthy_with_a_fresh_heartbeat(db: Path) -> None:
     ok, message = check_health(db, beat, MAX_AGE_S, NOW)
 
     assert ok, message
-    assert message == "database ok (schema version 1); last heartbeat 20 s ago"
+    assert message == f"database ok (schema version {NEWEST}); last heartbeat 20 s ago"
 
 
 def test_database_alone_without_a_heartbeat(db: Path) -> None:
-    assert check_health(db, None, MAX_AGE_S, NOW) == (True, "database ok (schema version 1)")
+    assert check_health(db, None, MAX_AGE_S, NOW) == (
+        True,
+        f"database ok (schema version {NEWEST})",
+    )
 
 
 async def test_healthy_while_the_bot_has_the_database_open(tmp_path: Path) -> None:
@@ -229,3 +235,24 @@ def test_health_command_exit_codes(db: Path, capsys: pytest.CaptureFixture[str])
     assert capsys.readouterr().err.startswith("unhealthy: heartbeat is stale")
 
     assert health_command(db, heartbeat=False, now=NOW + 600) == 0
+
+
+async def test_the_first_beat_follows_the_connection_not_an_interval_later(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "q.db.heartbeat"
+    connected = False
+    beating = asyncio.create_task(
+        beat_forever(
+            path, 3600, FakeClock(datetime(2026, 11, 24, tzinfo=UTC)), alive=lambda: connected
+        )
+    )
+    try:
+        await asyncio.sleep(0)
+        assert not path.exists(), "no beat before the connection is up"
+        connected = True
+        await wait_for(path.exists, attempts=10_000)
+    finally:
+        beating.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await beating

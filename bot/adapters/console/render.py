@@ -14,6 +14,8 @@ def post(view: PostView) -> str:
     p, q = view.post, view.question
     head = f"[#{p.post_id} {p.kind.value} · {q.difficulty.value} · {', '.join(q.topics)}]"
     lines = [head, q.prompt]
+    if q.code is not None:
+        lines.append(f"```python\n{q.code}\n```")
     if q.is_choice:
         lines += [f"  {letter}) {text}" for letter, _, text in view.shown_choices]
         letters = "".join(letter for letter, _, _ in view.shown_choices)
@@ -44,7 +46,7 @@ def stats(name: str, s: MemberStats | None) -> str:
         return f"{name} has not answered a question yet."
     lines = [
         f"{s.name}: {s.points} points · streak {s.streak} (best {s.best_streak})",
-        f"answered {s.answered} · correct {s.correct} · accuracy {round(100 * s.accuracy)}%",
+        f"answered {s.answered} · correct {s.correct} · accuracy {s.accuracy_percent}%",
     ]
     for level, ls in sorted(s.by_level.items(), key=lambda item: item[0].rank):
         lines.append(f"  {level.value:<7} {ls.correct}/{ls.answered} correct · {ls.points} points")

@@ -8,9 +8,10 @@ from typing import Literal
 import discord
 from discord import app_commands
 
-from bot.adapters.discord_app import render
+from bot.adapters.discord_app import learning_commands, render
 from bot.adapters.discord_app.components import post_buttons
 from bot.adapters.discord_app.context import guild_key, member_of, quiz_of, reply
+from bot.adapters.discord_app.learning_render import add_learning
 from bot.core.errors import DrawAlreadyOpen
 from bot.core.model import Period, RankBy
 from bot.core.parsing import parse_difficulty, search_timezones
@@ -24,8 +25,12 @@ async def topic_autocomplete(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
     """At most 25 topics matching what was typed; the command re-checks the value."""
-    topics = quiz_of(interaction).service.bank.search_topics(current)
-    return [app_commands.Choice(name=t, value=t) for t in topics]
+    bank = quiz_of(interaction).service.bank
+    described = bank.topics
+    return [
+        app_commands.Choice(name=render.topic_label(t, described.get(t, "")), value=t)
+        for t in bank.search_topics(current)
+    ]
 
 
 async def timezone_autocomplete(
@@ -67,7 +72,7 @@ async def quiz(
         )
         return
     try:
-        await interaction.response.send_message(
+        sent = await interaction.response.send_message(
             embed=render.post_embed(view),
             view=post_buttons(view),
             ephemeral=private,
@@ -76,10 +81,13 @@ async def quiz(
     except discord.HTTPException:
         await ctx.service.discard(view.post.post_id)
         raise
-    if not private:
-        message = await interaction.original_response()
-        await ctx.service.attach_message(view.post.post_id, str(message.id))
-        ctx.scheduler.schedule_reveal(view.post)
+    if private:
+        return
+    # The callback's answer names the message; should the bot stop before recording it,
+    # the delivery worker finds the message on the next start (the draw's delivery is held
+    # for this handler meanwhile), so the draw is never shown twice.
+    message_id = sent.message_id or (await interaction.original_response()).id
+    await ctx.service.attach_message(view.post.post_id, str(message_id))
 
 
 @app_commands.command(name="leaderboard", description="Top 10 and your own rank")
@@ -107,10 +115,11 @@ async def leaderboard(
 async def stats(interaction: discord.Interaction, member: discord.User | None = None) -> None:
     """Show a member's stats card."""
     target = member or interaction.user
-    card = await quiz_of(interaction).service.stats(guild_key(interaction), str(target.id))
-    await interaction.response.send_message(
-        embed=render.stats_embed(target.display_name, card), allowed_mentions=render.NO_PINGS
-    )
+    ctx = quiz_of(interaction)
+    card = await ctx.service.stats(guild_key(interaction), str(target.id))
+    learning = await ctx.reviews.learning_stats(guild_key(interaction), str(target.id))
+    embed = add_learning(render.stats_embed(target.display_name, card), learning)
+    await interaction.response.send_message(embed=embed, allowed_mentions=render.NO_PINGS)
 
 
 @app_commands.default_permissions(manage_guild=True)
@@ -142,9 +151,18 @@ class QuizAdmin(app_commands.Group, name="quizadmin", description="Configure the
         time: str,
         timezone: str,
     ) -> None:
-        """Set channel, time and zone in one go."""
+        """Set channel, time and zone in one go, once the bot can post there."""
+        missing = render.missing_channel_permissions(channel.permissions_for(channel.guild.me))
+        if missing:
+            await reply(
+                interaction,
+                f"I can't post the daily question in {channel.mention}: I am missing "
+                f"{', '.join(missing)} there. Give my role those permissions in that channel, "
+                "then run setup again. Nothing was saved.",
+            )
+            return
         await quiz_of(interaction).admin.setup(
-            guild_key(interaction), str(channel.id), time, timezone
+            guild_key(interaction), str(channel.id), time, timezone, by=member_of(interaction)
         )
         await self._status(interaction, "Saved.")
 
@@ -154,7 +172,9 @@ class QuizAdmin(app_commands.Group, name="quizadmin", description="Configure the
         self, interaction: discord.Interaction, daily: str | None = None, draw: str | None = None
     ) -> None:
         """Change one or both reveal delays."""
-        await quiz_of(interaction).admin.set_reveal(guild_key(interaction), daily=daily, draw=draw)
+        await quiz_of(interaction).admin.set_reveal(
+            guild_key(interaction), daily=daily, draw=draw, by=member_of(interaction)
+        )
         await self._status(interaction, "Saved.")
 
     @app_commands.command(description="Level of the daily question")
@@ -164,7 +184,9 @@ class QuizAdmin(app_commands.Group, name="quizadmin", description="Configure the
         level: Literal["entry", "junior", "mid", "senior", "expert", "mixed", "ramp"],
     ) -> None:
         """One level, mixed, or ramp (entry on Monday up to expert on Friday)."""
-        await quiz_of(interaction).admin.set_difficulty(guild_key(interaction), level)
+        await quiz_of(interaction).admin.set_difficulty(
+            guild_key(interaction), level, by=member_of(interaction)
+        )
         await self._status(interaction, "Saved.")
 
     @app_commands.command(
@@ -172,19 +194,25 @@ class QuizAdmin(app_commands.Group, name="quizadmin", description="Configure the
     )
     async def days(self, interaction: discord.Interaction, days: str) -> None:
         """Which weekdays get a daily question."""
-        await quiz_of(interaction).admin.set_days(guild_key(interaction), days)
+        await quiz_of(interaction).admin.set_days(
+            guild_key(interaction), days, by=member_of(interaction)
+        )
         await self._status(interaction, "Saved.")
 
     @app_commands.command(description="Stop daily questions (draws keep working)")
     async def pause(self, interaction: discord.Interaction) -> None:
         """Pause the daily question."""
-        await quiz_of(interaction).admin.set_paused(guild_key(interaction), True)
+        await quiz_of(interaction).admin.set_paused(
+            guild_key(interaction), True, by=member_of(interaction)
+        )
         await self._status(interaction, "Paused.")
 
     @app_commands.command(description="Start daily questions again")
     async def resume(self, interaction: discord.Interaction) -> None:
         """Resume the daily question."""
-        await quiz_of(interaction).admin.set_paused(guild_key(interaction), False)
+        await quiz_of(interaction).admin.set_paused(
+            guild_key(interaction), False, by=member_of(interaction)
+        )
         await self._status(interaction, "Resumed.")
 
     @app_commands.command(description="Post today's question now if it is not out yet")
@@ -192,11 +220,10 @@ class QuizAdmin(app_commands.Group, name="quizadmin", description="Configure the
         """Post the daily question immediately."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         ctx = quiz_of(interaction)
-        view = await ctx.admin.post_now(guild_key(interaction))
+        view = await ctx.admin.post_now(guild_key(interaction), by=member_of(interaction))
         if view is None:
             await reply(interaction, "Today's question is already posted.")
             return
-        ctx.scheduler.schedule_reveal(view.post)
         await reply(interaction, f"Posted in <#{view.post.channel_id}>.")
 
     @app_commands.command(description="A role to mention with each daily question")
@@ -205,7 +232,7 @@ class QuizAdmin(app_commands.Group, name="quizadmin", description="Configure the
     ) -> None:
         """Set or clear (leave empty) the ping role."""
         await quiz_of(interaction).admin.set_ping(
-            guild_key(interaction), str(role.id) if role else None
+            guild_key(interaction), str(role.id) if role else None, by=member_of(interaction)
         )
         await self._status(interaction, "Saved.")
 
@@ -220,4 +247,7 @@ def register(tree: app_commands.CommandTree[discord.Client]) -> None:
     tree.add_command(quiz)
     tree.add_command(leaderboard)
     tree.add_command(stats)
-    tree.add_command(QuizAdmin())
+    admin = QuizAdmin()
+    learning_commands.add_admin_commands(admin)
+    tree.add_command(admin)
+    tree.add_command(learning_commands.review)

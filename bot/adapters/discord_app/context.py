@@ -2,21 +2,52 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import discord
 
 from bot.adapters.discord_app.render import NO_PINGS
-from bot.core.admin import GuildAdmin
+from bot.core.audit import AuditedAdmin
 from bot.core.errors import QuizError
 from bot.core.model import Member
+from bot.core.moderation import Moderation
+from bot.core.reviewing import Reviews
 from bot.core.service import QuizService
 from bot.scheduling import QuizScheduler
 
 log = logging.getLogger(__name__)
+
+
+class InFlight:
+    """Interaction handlers still running, so a stop can let them finish first."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def track_current(self) -> None:
+        """Count the running task (an interaction's handler) until it is done."""
+        task = asyncio.current_task()
+        if task is not None and task not in self._tasks:
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    def __len__(self) -> int:
+        return len(self._tasks)
+
+    async def drain(self, timeout: float) -> bool:
+        """Wait until every tracked handler has finished; False if some were still running."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self._tasks:
+            left = deadline - loop.time()
+            if left <= 0:
+                return False
+            await asyncio.wait(set(self._tasks), timeout=left)
+        return True
 
 
 @dataclass(frozen=True)
@@ -24,8 +55,11 @@ class QuizContext:
     """The engine parts the Discord handlers call."""
 
     service: QuizService
-    admin: GuildAdmin
+    admin: AuditedAdmin
     scheduler: QuizScheduler
+    reviews: Reviews
+    moderation: Moderation
+    inflight: InFlight = field(default_factory=InFlight)
 
 
 class HasQuiz(Protocol):
@@ -69,6 +103,7 @@ async def reply(
 
 async def guarded(interaction: discord.Interaction, handler: Callable[[], Awaitable[None]]) -> None:
     """Run a component handler; QuizErrors become ephemeral replies, the rest is logged."""
+    quiz_of(interaction).inflight.track_current()
     try:
         await handler()
     except QuizError as exc:

@@ -15,11 +15,15 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.adapters.discord_app.client import QuizClient, ShardedQuizClient
 from bot.adapters.discord_app.context import QuizContext
+from bot.adapters.discord_app.notifier import DiscordNotifier
 from bot.adapters.discord_app.publisher import DiscordPublisher
 from bot.config import Settings
 from bot.core.admin import GuildAdmin
+from bot.core.audit import AuditedAdmin
 from bot.core.bank import QuestionBank
+from bot.core.moderation import Moderation
 from bot.core.ports import Clock, Store, SystemClock
+from bot.core.reviewing import Reviews
 from bot.core.service import QuizService
 from bot.ops.heartbeat import heartbeat, heartbeat_anchor
 from bot.scheduling import QuizScheduler
@@ -29,6 +33,7 @@ from bot.storage.factory import open_store
 log = logging.getLogger(__name__)
 
 PLATFORM = "discord"
+STOP_GRACE_S = 15.0
 
 MISSING_TOKEN = """\
 quizbot: DISCORD_TOKEN is not set.
@@ -76,6 +81,9 @@ def build_client(
         rng=rng or random.Random(),
         platform=PLATFORM,
         publisher=DiscordPublisher(client),
+        # Each shard's process claims deliveries under its own name, stable across restarts,
+        # so a restart releases its own claims and never another live process's.
+        owner=f"{PLATFORM}:{shards.label()}" if shards else "",
     )
     jobs = QuizScheduler(
         service,
@@ -83,9 +91,27 @@ def build_client(
         owns_guild=shards.owns if shards else lambda _: True,
         sweep_as=shards.worker_name() if shards else None,
     )
-    admin = GuildAdmin(service, on_change=jobs.schedule_daily)
-    client.attach(QuizContext(service, admin, jobs))
+    admin = AuditedAdmin(GuildAdmin(service), service)
+    reviews = Reviews(service, DiscordNotifier(client))
+    jobs.schedule_reminders(reviews)
+    client.attach(QuizContext(service, admin, jobs, reviews, Moderation(service)))
     return client
+
+
+async def stop_gracefully(client: QuizClient, *, grace: float = STOP_GRACE_S) -> None:
+    """Stop in an order that loses nothing and raises nothing.
+
+    No new jobs or deliveries first (running ones finish), then the interaction handlers
+    in flight finish (a /quiz whose message is being sent records it), and only then the
+    connection closes. Whatever still runs after `grace` is resumed at the next start.
+    """
+    quiz = client.quiz
+    log.info("stopping: %d interactions in flight", len(quiz.inflight))
+    await quiz.scheduler.shutdown()
+    if not await quiz.inflight.drain(grace):
+        log.warning("stopping: some interactions did not finish in %.0fs", grace)
+    if not client.is_closed():
+        await client.close()
 
 
 async def run_discord(
@@ -110,8 +136,14 @@ async def run_discord(
         shards=shards,
     )
     loop = asyncio.get_running_loop()
+    stopping: list[asyncio.Task[None]] = []
+
+    def on_signal() -> None:
+        if not stopping:
+            stopping.append(asyncio.create_task(stop_gracefully(client)))
+
     for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, lambda: asyncio.ensure_future(client.close()))
+        loop.add_signal_handler(signum, on_signal)
     try:
         token = settings.discord_token.get_secret_value()
         if serve:
@@ -128,6 +160,8 @@ async def run_discord(
         print(f"quizbot: cannot reach Discord: {exc}", file=sys.stderr)
         return 1
     finally:
+        if stopping:
+            await asyncio.gather(*stopping, return_exceptions=True)
         await client.quiz.scheduler.shutdown()
         if not client.is_closed():
             await client.close()

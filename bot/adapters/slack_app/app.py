@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -12,10 +13,11 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.slack_app import actions, replies
-from bot.adapters.slack_app.listeners import Payload, QuizListeners, is_ephemeral
+from bot.adapters.slack_app import actions, learning_actions, replies
+from bot.adapters.slack_app.listeners import Caller, Payload, QuizListeners, is_ephemeral
 from bot.core.admin import GuildAdmin
 from bot.core.errors import QuizError
 from bot.core.service import QuizService
@@ -84,6 +86,23 @@ class SlackQuizApp:
         await self.inflight.drain()
 
 
+def silence_token_warning() -> None:
+    """Drop bolt's one spurious warning: it reads SLACK_BOT_TOKEN from the environment itself
+    and then warns that the client we pass (built from that same token) takes precedence."""
+    unused = warning_client_prioritized_and_token_skipped()
+    bolt_log = logging.getLogger("slack_bolt.AsyncApp")
+    if not any(getattr(f, "message", None) == unused for f in bolt_log.filters):
+        bolt_log.addFilter(_DropMessage(unused))
+
+
+@dataclass(frozen=True)
+class _DropMessage(logging.Filter):
+    message: str
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != self.message
+
+
 def build_app(
     service: QuizService,
     admin: GuildAdmin,
@@ -96,6 +115,7 @@ def build_app(
     """The AsyncApp with the four slash commands, the buttons and the answer modal."""
     if client is None:
         client = AsyncWebClient(token=token)
+    silence_token_warning()
     app = AsyncApp(client=client, signing_secret=signing_secret, name="quizbot")
     listeners = QuizListeners(service, admin, scheduler, client)
     bot = SlackQuizApp(app, listeners)
@@ -170,6 +190,35 @@ def build_app(
 
         return reply
 
+    async def on_why(ack: AsyncAck, body: Payload, respond: AsyncRespond) -> None:
+        with track():
+            await ack()
+            reply = action_reply(body, respond)
+            caller = Caller.of_interaction(body)
+            action_id = str(body["actions"][0]["action_id"])
+
+            async def work() -> None:
+                await reply(await listeners.learning.why(caller.member, action_id))
+
+            await guarded("why", work, reply)
+
+    async def on_forget(ack: AsyncAck, body: Payload, respond: AsyncRespond) -> None:
+        with track():
+            await ack()
+            reply = action_reply(body, respond)
+            caller = Caller.of_interaction(body)
+            action_id = str(body["actions"][0]["action_id"])
+            await guarded(
+                "forget",
+                lambda: listeners.learning.forget(
+                    caller.team_id, caller.member, action_id, respond
+                ),
+                reply,
+            )
+
+    app.action(re.compile(rf"^{learning_actions.WHY_ACTION}:\d+$"))(on_why)
+    app.action(re.compile(rf"^{learning_actions.FORGET_ACTION}:[A-Z0-9]+$"))(on_forget)
+    scheduler.schedule_reminders(listeners.learning.reviews)
     app.action(actions.CHOICE)(on_choice)
     app.action(actions.OPEN)(on_open)
     app.action(actions.GRADE)(on_grade)

@@ -6,12 +6,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.slack_app import actions, blocks, commands, replies
-from bot.adapters.slack_app.publisher import SlackPublisher
+from bot.adapters.slack_app import actions, blocks, commands, learning_replies, replies
+from bot.adapters.slack_app.learning_listeners import ADMIN_ACTIONS, LearningListeners
+from bot.adapters.slack_app.publisher import SlackPublisher, error_code
 from bot.core.admin import GuildAdmin
-from bot.core.errors import ChannelUnavailable, NotAllowed, PostClosed
+from bot.core.audit import AuditedAdmin
+from bot.core.errors import ChannelUnavailable, NotAllowed, PostClosed, TryAgainLater
 from bot.core.model import Member, PostKind, RevealView, Tally
 from bot.core.service import QuizService
 from bot.scheduling import QuizScheduler
@@ -60,10 +63,11 @@ class QuizListeners:
         client: AsyncWebClient,
     ) -> None:
         self.service = service
-        self.admin = admin
+        self.admin = AuditedAdmin(admin, service)
         self.scheduler = scheduler
         self.client = client
         self.publisher = SlackPublisher(client)
+        self.learning = LearningListeners(service, self.admin, client, self.require_admin)
 
     async def ephemeral(self, channel_id: str, user_id: str, text: str) -> None:
         """A message only one member sees."""
@@ -74,6 +78,14 @@ class QuizListeners:
     async def quiz(self, command: Payload, respond: AsyncRespond) -> None:
         """`/quiz [difficulty] [topic] [private]`: draw a question now."""
         caller = Caller.of_command(command)
+        words = str(command.get("text") or "").split()
+        if words and words[0].lower() == "review":
+            assert caller.channel_id is not None
+            reply = await self.learning.review(
+                caller.team_id, caller.channel_id, caller.member, words[1:]
+            )
+            await respond(**reply, response_type="ephemeral")
+            return
         args = commands.parse_quiz(str(command.get("text") or ""))
         if args.help:
             await respond(text=replies.QUIZ_USAGE, response_type="ephemeral")
@@ -103,12 +115,16 @@ class QuizListeners:
                 response_type="ephemeral",
             )
             return
+        except TryAgainLater as exc:
+            # The post may have gone out with its answer lost: the delivery worker looks for
+            # it shortly and shows it as live, or gives the draw up if it is not there.
+            await respond(text=replies.draw_unconfirmed(str(exc)), response_type="ephemeral")
+            return
         except Exception:
             # Never shown, so it must not hold the channel's one open draw until its reveal.
             await self.service.discard(view.post.post_id)
             raise
         await self.service.attach_message(view.post.post_id, message_id)
-        self.scheduler.schedule_reveal(view.post)
 
     async def leaderboard(self, command: Payload, respond: AsyncRespond) -> None:
         """`/quiz-leaderboard [week|month|all] [points|streak]`."""
@@ -126,7 +142,9 @@ class QuizListeners:
         member_id = ref.id if ref else caller.member.id
         name = caller.member.name if ref is None else (ref.label or "That member")
         found = await self.service.stats(caller.team_id, member_id)
-        await respond(text=replies.stats(name, found), response_type="ephemeral")
+        learning = await self.learning.reviews.learning_stats(caller.team_id, member_id)
+        text = f"{replies.stats(name, found)}\n{learning_replies.learning(learning)}"
+        await respond(text=text, response_type="ephemeral")
 
     async def admin_command(self, command: Payload, respond: AsyncRespond) -> None:
         """`/quiz-admin ...`: admins and owners only, checked on every use."""
@@ -136,46 +154,74 @@ class QuizListeners:
             await respond(text=replies.ADMIN_USAGE, response_type="ephemeral")
             return
         # Permission first: a member who may not change settings learns nothing else.
-        await self.require_admin(caller.member.id)
+        await self.require_admin(caller.member.id, caller.team_id)
         parsed = commands.parse_admin(text)
-        headline = await self._run_admin(caller.team_id, parsed)
+        if parsed.action in ADMIN_ACTIONS:
+            await self.learning.admin_command(caller.team_id, caller.member, parsed, respond)
+            return
+        headline = await self._run_admin(caller.team_id, parsed, caller.member)
         status = await self.admin.status(caller.team_id)
         await respond(text=replies.status(status, headline), response_type="ephemeral")
 
-    async def require_admin(self, user_id: str) -> None:
-        """NotAllowed unless Slack says the member is a workspace admin or owner."""
+    async def require_admin(self, user_id: str, team_id: str) -> None:
+        """NotAllowed unless Slack says the member is an admin or owner of this workspace.
+
+        In an Enterprise Grid org a member of one workspace can run commands in another;
+        their admin flags belong to their own workspace, so those must match the command's.
+        """
         response = await self.client.users_info(user=user_id)
         user = response.get("user") or {}
+        if user.get("team_id") != team_id:
+            raise NotAllowed(replies.NOT_ADMIN)
         if not (user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")):
             raise NotAllowed(replies.NOT_ADMIN)
 
-    async def _run_admin(self, team_id: str, parsed: commands.AdminArgs) -> str | None:
+    async def _run_admin(self, team_id: str, parsed: commands.AdminArgs, by: Member) -> str | None:
         action, args = parsed.action, parsed.args
         if action == "setup":
             channel = commands.parse_channel(args[0])
-            await self.admin.setup(team_id, channel, args[1], args[2])
-            return f":white_check_mark: Saved. Make sure I am in <#{channel}>: `/invite @quizbot`."
+            refusal = await self._cannot_post_in(channel)
+            if refusal is not None:
+                return f"{refusal} Nothing was saved."
+            await self.admin.setup(team_id, channel, args[1], args[2], by=by)
+            return f":white_check_mark: Saved. The daily question goes to <#{channel}>."
         if action == "reveal":
-            await self.admin.set_reveal(team_id, **commands.parse_reveal(args))
+            await self.admin.set_reveal(team_id, **commands.parse_reveal(args), by=by)
         elif action == "difficulty":
-            await self.admin.set_difficulty(team_id, args[0])
+            await self.admin.set_difficulty(team_id, args[0], by=by)
         elif action == "days":
-            await self.admin.set_days(team_id, " ".join(args))
+            await self.admin.set_days(team_id, " ".join(args), by=by)
         elif action == "ping":
-            await self.admin.set_ping(team_id, commands.parse_ping(args[0]))
+            await self.admin.set_ping(team_id, commands.parse_ping(args[0]), by=by)
         elif action in ("pause", "resume"):
-            await self.admin.set_paused(team_id, action == "pause")
+            await self.admin.set_paused(team_id, action == "pause", by=by)
         elif action == "postnow":
-            return await self._post_now(team_id)
+            return await self._post_now(team_id, by)
         else:
             return None
         return ":white_check_mark: Saved."
 
-    async def _post_now(self, team_id: str) -> str:
-        view = await self.admin.post_now(team_id)
+    async def _cannot_post_in(self, channel: str) -> str | None:
+        """Why the bot could not post in `channel`, or None when it can."""
+        try:
+            found = (await self.client.conversations_info(channel=channel))["channel"]
+        except SlackApiError as exc:
+            if error_code(exc) in ("channel_not_found", "not_in_channel"):
+                return (
+                    f"I can't see <#{channel}>: if it is a private channel, invite me first "
+                    "(`/invite @quizbot` there) and run setup again."
+                )
+            raise
+        if found.get("is_archived"):
+            return f"<#{channel}> is archived; choose a channel people still read."
+        if not found.get("is_member"):
+            return f"I am not in <#{channel}> yet: `/invite @quizbot` there, then run setup again."
+        return None
+
+    async def _post_now(self, team_id: str, by: Member) -> str:
+        view = await self.admin.post_now(team_id, by=by)
         if view is None:
             return "Today's question is already posted."
-        self.scheduler.schedule_reveal(view.post)
         return f":white_check_mark: Posted today's question in <#{view.post.channel_id}>."
 
     # -- buttons and the modal --------------------------------------------------
@@ -184,13 +230,17 @@ class QuizListeners:
         """A choice button: record the answer and acknowledge it privately."""
         caller = Caller.of_interaction(body)
         post_id, choice = actions.parse_choice(str(body["actions"][0]["action_id"]))
-        receipt = await self.service.answer(post_id, caller.member, choice=choice)
+        receipt = await self.service.answer(
+            post_id, caller.member, choice=choice, guild_id=caller.team_id
+        )
         view = receipt.view
         if view.post.kind is PostKind.PRIVATE:
             right = bool(receipt.correct)
             verdict = f"You answered *{view.letter_of(choice)}*: " + (
                 "right! :tada:" if right else "not quite."
             )
+            why = learning_replies.why_of(view, choice)
+            verdict = f"{verdict}\n{why}" if why else verdict
             revealed = RevealView(view.post, view.question, Tally({choice: 1}, 1, int(right)))
             await respond(
                 text=blocks.reveal_text(revealed),
@@ -221,7 +271,9 @@ class QuizListeners:
         modal = actions.ModalContext.load(str(body["view"].get("private_metadata") or ""))
         values = body["view"]["state"]["values"]
         text = str(values[actions.MODAL_BLOCK][actions.MODAL_INPUT].get("value") or "")
-        receipt = await self.service.answer(modal.post_id, caller.member, text=text)
+        receipt = await self.service.answer(
+            modal.post_id, caller.member, text=text, guild_id=caller.team_id
+        )
         view = receipt.view
         if view.post.kind is PostKind.PRIVATE and modal.response_url:
             revealed = RevealView(view.post, view.question, Tally({}, 1, 0))
@@ -238,7 +290,7 @@ class QuizListeners:
         """The self-grade buttons ("I got it" / "I missed it") after an open question's reveal."""
         caller = Caller.of_interaction(body)
         post_id, got = actions.parse_grade(str(body["actions"][0]["action_id"]))
-        await self.service.self_grade(post_id, caller.member, correct=got)
+        await self.service.self_grade(post_id, caller.member, correct=got, guild_id=caller.team_id)
         post = await self.service.post(post_id)
         verdict = "you got it" if got else "you missed it"
         await self.ephemeral(post.channel_id, caller.member.id, f"Thanks, recorded: {verdict}.")

@@ -15,7 +15,9 @@ NOT_ADMIN = "Only workspace admins and owners can change the quiz settings."
 
 QUIZ_USAGE = (
     "Usage: `/quiz [entry|junior|mid|senior|expert] [topic] [private]`: "
-    "draw a question now; `private` gives a practice question only you see."
+    "draw a question now; `private` gives a practice question only you see. "
+    "`/quiz review` serves a question due for your spaced review; "
+    "`/quiz review remind on|off` sets a daily reminder."
 )
 BOARD_USAGE = "Usage: `/quiz-leaderboard [week|month|all] [points|streak]`"
 STATS_USAGE = "Usage: `/quiz-stats [@member]`"
@@ -27,7 +29,10 @@ ADMIN_USAGE = """\
 • `/quiz-admin difficulty entry|junior|mid|senior|expert|mixed|ramp`
 • `/quiz-admin days mon-fri|every|mon,wed,fri`
 • `/quiz-admin ping @group|@here|none`: who the daily question mentions
-• `/quiz-admin pause` · `resume` · `postnow` · `status`"""
+• `/quiz-admin pause` · `resume` · `postnow` · `status`
+• `/quiz-admin selfgrade on|off`: whether self-graded (open) answers score points and streaks
+• `/quiz-admin member @user reset|exclude|include|forget`: moderate a member (forget asks first)
+• `/quiz-admin audit`: the last 20 admin actions"""
 
 _MEDALS = {1: ":first_place_medal:", 2: ":second_place_medal:", 3: ":third_place_medal:"}
 _PERIOD = {Period.WEEK: "this week", Period.MONTH: "this month", Period.ALL: "all time"}
@@ -57,6 +62,14 @@ def channel_refused(channel_id: str, reason: str) -> str:
     return (
         f"I cannot post in <#{channel_id}>: {escape(reason)}. "
         "Invite me with `/invite @quizbot`, or use `/quiz private` for a question only you see."
+    )
+
+
+def draw_unconfirmed(reason: str) -> str:
+    """A draw whose posting Slack did not confirm."""
+    return (
+        f"Slack did not confirm your question ({escape(reason)}). If it does not show up "
+        "in a minute or two, run `/quiz` again."
     )
 
 
@@ -91,7 +104,7 @@ def stats(name: str, s: MemberStats | None) -> str:
         return f"{escape(name)} has not answered a question yet."
     lines = [
         f"*{escape(s.name)}* · {s.points} points · streak {s.streak} (best {s.best_streak})",
-        f"Answered {s.answered} · correct {s.correct} · accuracy {round(100 * s.accuracy)}%",
+        f"Answered {s.answered} · correct {s.correct} · accuracy {s.accuracy_percent}%",
     ]
     for level, ls in sorted(s.by_level.items(), key=lambda item: item[0].rank):
         lines.append(f"• `{level.value}` {ls.correct}/{ls.answered} correct · {ls.points} points")

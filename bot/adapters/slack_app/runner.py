@@ -26,7 +26,7 @@ from bot.adapters.slack_app.publisher import SlackPublisher, error_code
 from bot.config import Settings
 from bot.core.admin import GuildAdmin
 from bot.core.bank import QuestionBank
-from bot.core.ports import SystemClock
+from bot.core.ports import Clock, SystemClock
 from bot.core.service import QuizService
 from bot.ops.heartbeat import heartbeat, heartbeat_anchor
 from bot.scheduling import QuizScheduler
@@ -71,6 +71,10 @@ def settings_problem(settings: Settings, *, http: bool) -> str | None:
     return None
 
 
+class PortInUse(Exception):
+    """The HTTP port cannot be bound; the message says which and what to do."""
+
+
 def _fail(message: str) -> None:
     print(f"quizbot: {message}", file=sys.stderr)
 
@@ -96,11 +100,31 @@ async def run_slack(
         _fail(problem)
         return 2
     assert settings.slack_bot_token is not None
-    if client is None:
-        client = AsyncWebClient(
-            token=settings.slack_bot_token.get_secret_value(),
-            retry_handlers=[AsyncConnectionErrorRetryHandler(), AsyncRateLimitErrorRetryHandler()],
-        )
+    async with contextlib.AsyncExitStack() as resources:
+        if client is None:
+            # One HTTP session for every Web API call: a new one per call costs a TCP and TLS
+            # handshake each time, which a click burst cannot afford.
+            session = await resources.enter_async_context(aiohttp.ClientSession())
+            client = AsyncWebClient(
+                token=settings.slack_bot_token.get_secret_value(),
+                session=session,
+                retry_handlers=[
+                    AsyncConnectionErrorRetryHandler(),
+                    AsyncRateLimitErrorRetryHandler(),
+                ],
+            )
+        return await _run(settings, bank, client, http_port, http_host, stop, ready)
+
+
+async def _run(
+    settings: Settings,
+    bank: QuestionBank,
+    client: AsyncWebClient,
+    http_port: int | None,
+    http_host: str,
+    stop: asyncio.Event | None,
+    ready: asyncio.Event | None,
+) -> int:
     try:
         identity = await client.auth_test()
     except SlackApiError as exc:
@@ -112,6 +136,20 @@ async def run_slack(
     except (aiohttp.ClientError, OSError, TimeoutError) as exc:
         _fail(f"cannot reach Slack ({type(exc).__name__}): check the network and try again")
         return 1
+    if http_port is None:
+        assert settings.slack_app_token is not None
+        try:
+            # Socket Mode would retry a refused app token forever; ask once, up front.
+            await client.apps_connections_open(
+                app_token=settings.slack_app_token.get_secret_value()
+            )
+        except SlackApiError as exc:
+            _fail(
+                f"Slack refused SLACK_APP_TOKEN ({error_code(exc)}): create an app-level token "
+                "with connections:write under Basic Information > App-Level Tokens; "
+                f"{_TRY_CONSOLE}"
+            )
+            return 2
 
     # The only place the adapter touches storage: everything else sees the engine's ports.
     from bot.storage.factory import open_store
@@ -127,7 +165,7 @@ async def run_slack(
             publisher=SlackPublisher(client),
         )
         scheduler = QuizScheduler(service, AsyncIOScheduler())
-        admin = GuildAdmin(service, on_change=scheduler.schedule_daily)
+        admin = GuildAdmin(service)
         secret = settings.slack_signing_secret
         bot = build_app(
             service,
@@ -136,15 +174,18 @@ async def run_slack(
             signing_secret=secret.get_secret_value() if secret else "",
             client=client,
         )
-        # The healthcheck reads this beat; Slack connections reconnect on their own.
-        async with heartbeat(heartbeat_anchor(settings.db), service.clock):
-            if stop is None:
-                stop = asyncio.Event()
-                with _stop_on_signals(stop):
-                    await _serve(bot, scheduler, settings, http_port, http_host, stop, ready)
-            else:
-                await _serve(bot, scheduler, settings, http_port, http_host, stop, ready)
+        if stop is None:
+            stop = asyncio.Event()
+            with _stop_on_signals(stop):
+                await _serve(
+                    bot, scheduler, settings, service.clock, http_port, http_host, stop, ready
+                )
+        else:
+            await _serve(bot, scheduler, settings, service.clock, http_port, http_host, stop, ready)
         log.info("slack: stopped (workspace %s)", identity.get("team"))
+    except PortInUse as exc:
+        _fail(str(exc))
+        return 2
     finally:
         await store.close()
     return 0
@@ -154,6 +195,7 @@ async def _serve(
     bot: SlackQuizApp,
     scheduler: QuizScheduler,
     settings: Settings,
+    clock: Clock,
     http_port: int | None,
     http_host: str,
     stop: asyncio.Event,
@@ -169,11 +211,24 @@ async def _serve(
             await socket.connect_async()  # type: ignore[no-untyped-call]
             log.info("slack: connected in Socket Mode")
         else:
-            server = await HttpServer.start(bot.app, host=http_host, port=http_port)
+            try:
+                server = await HttpServer.start(bot.app, host=http_host, port=http_port)
+            except OSError as exc:
+                raise PortInUse(
+                    f"cannot serve HTTP on {http_host}:{http_port} ({exc.strerror or exc}): "
+                    "choose another --port or stop what listens there"
+                ) from None
             log.info("slack: serving HTTP on %s:%s", http_host, server.port)
+        # Connected: catch up on what fell due while the app was down.
+        catching_up = asyncio.create_task(scheduler.catch_up(), name="quizbot-catch-up")
         if ready is not None:
             ready.set()
-        await stop.wait()
+        # The healthcheck reads this beat, written only from here on, while connected;
+        # Slack connections reconnect on their own.
+        connected = (lambda: _socket_open(socket)) if socket is not None else None
+        async with heartbeat(heartbeat_anchor(settings.db), clock, alive=connected):
+            await stop.wait()
+        await asyncio.gather(catching_up, return_exceptions=True)
     finally:
         # New requests stop first, then acknowledged work finishes, then the jobs stop.
         if socket is not None:
@@ -182,6 +237,13 @@ async def _serve(
             await server.close()
         await bot.drain()
         await scheduler.shutdown()
+
+
+def _socket_open(handler: AsyncSocketModeHandler) -> bool:
+    """Whether the Socket Mode websocket is up right now (the sync half of is_connected)."""
+    client = handler.client
+    session = client.current_session
+    return not client.closed and session is not None and not session.closed
 
 
 @contextlib.contextmanager

@@ -61,6 +61,11 @@ def buttons(message: Json) -> Buttons:
     return Buttons(found)
 
 
+def answer_ids(message: Json) -> list[str]:
+    """The action ids of a message's buttons, less the "Why was I wrong?" of a reveal."""
+    return [a for a in buttons(message).action_ids if not a.startswith("quiz:why:")]
+
+
 def all_text(message: Json) -> str:
     """Every mrkdwn text of a message, joined."""
     texts: list[str] = []
@@ -113,7 +118,8 @@ class SlackHarness:
         # Started paused: jobs are recorded (and inspectable) but never fire on the wall clock.
         apscheduler.start(paused=True)
         self.scheduler = QuizScheduler(self.service, apscheduler)
-        self.admin = GuildAdmin(self.service, on_change=self.scheduler.schedule_daily)
+        await self.scheduler.start()  # the ticker waits for the test; the delivery worker runs
+        self.admin = GuildAdmin(self.service)
         self.bot: SlackQuizApp = build_app(
             self.service, self.admin, self.scheduler, signing_secret=SECRET, client=self.client
         )
@@ -136,6 +142,23 @@ class SlackHarness:
         self._seed += 1
         await self.open()
 
+    # -- the scheduler's work, run by the test ------------------------------------------
+
+    async def tick(self) -> None:
+        """One tick of the ticker now, and the deliveries it caused."""
+        await self.scheduler.tick()
+        await self.scheduler.deliver_due()
+
+    async def catch_up(self) -> None:
+        """What a start does once connected."""
+        await self.scheduler.catch_up()
+        await self.scheduler.deliver_due()
+
+    async def reveal(self, post_id: int) -> None:
+        """Run a post's reveal as its job would, and the edit that shows it."""
+        await self.scheduler.run_reveal(post_id)
+        await self.scheduler.deliver_due()
+
     # -- sending as Slack does ------------------------------------------------------
 
     async def send(self, body: str, *, secret: str = SECRET, age_s: int = 0) -> int:
@@ -157,6 +180,7 @@ class SlackHarness:
             status = response.status
             await response.read()
         await self.bot.drain()
+        await self.scheduler.deliver_due()
         return status
 
     def command_body(self, user: str, command: str, text: str, channel: str) -> tuple[str, str]:

@@ -37,10 +37,8 @@ ADMIN_COMMANDS = [
 
 
 async def snapshot(slack: SlackHarness) -> tuple[object, ...]:
-    job = slack.scheduler.scheduler.get_job(f"daily:{TEAM}")
     return (
         await slack.config(),
-        str(job.trigger) if job else None,
         len(slack.fake.calls_to("chat.postMessage")),
         len(await slack.service.due_reveals()),
     )
@@ -63,6 +61,15 @@ async def test_admin_is_checked_on_every_use(slack: SlackHarness) -> None:
     assert "Quiz settings" in await slack.reply(CAROL, "/quiz-admin", "status")
     slack.fake.owners.discard(CAROL)
     assert await slack.reply(CAROL, "/quiz-admin", "status") == replies.NOT_ADMIN
+
+
+async def test_an_admin_of_another_workspace_is_not_an_admin_here(slack: SlackHarness) -> None:
+    await slack.reply(ADMIN, "/quiz-admin", SETUP)
+    before = await snapshot(slack)
+    slack.fake.owners.add(CAROL)
+    slack.fake.home_team[CAROL] = "T0OTHERWS"  # an owner there, a guest here
+    assert await slack.reply(CAROL, "/quiz-admin", "pause") == replies.NOT_ADMIN
+    assert await snapshot(slack) == before
 
 
 async def test_help_needs_no_permission(slack: SlackHarness) -> None:
@@ -147,16 +154,21 @@ async def test_settings_round_trip(slack: SlackHarness) -> None:
     assert "• Difficulty: ramp" in status
     status = await slack.reply(ADMIN, "/quiz-admin", "days mon,wed,fri")
     assert "on mon,wed,fri" in status
-    job = slack.scheduler.scheduler.get_job(f"daily:{TEAM}")
-    assert job is not None
-    assert "day_of_week='mon,wed,fri'" in str(job.trigger)
+    config = await slack.config()
+    assert config is not None
+    assert config.next_due_at is not None
+    assert config.next_due_at.weekday() == 2, "Tuesday is off: Wednesday 09:00 next"
 
     status = await slack.reply(ADMIN, "/quiz-admin", "pause")
     assert "• Paused: yes" in status
     assert "• Next post: not scheduled" in status
-    assert slack.scheduler.scheduler.get_job(f"daily:{TEAM}") is None
+    config = await slack.config()
+    assert config is not None
+    assert config.next_due_at is None
     await slack.reply(ADMIN, "/quiz-admin", "resume")
-    assert slack.scheduler.scheduler.get_job(f"daily:{TEAM}") is not None
+    config = await slack.config()
+    assert config is not None
+    assert config.next_due_at is not None
 
     status = await slack.reply(ADMIN, "/quiz-admin", "ping <!subteam^S0DEVS|@devs>")
     assert "• Mentions: user group `S0DEVS`" in status
@@ -171,3 +183,29 @@ async def test_settings_round_trip(slack: SlackHarness) -> None:
     kinds = {post.kind: post for post in await slack.service.due_reveals()}
     assert kinds[PostKind.DRAW].reveal_at - kinds[PostKind.DRAW].posted_at == timedelta(seconds=30)
     assert kinds[PostKind.DAILY].reveal_at - kinds[PostKind.DAILY].posted_at == timedelta(hours=2)
+
+
+@pytest.mark.parametrize(
+    ("situation", "says"),
+    [
+        ("outside", "I am not in <#C0ELSE> yet: `/invite @quizbot` there, then run setup again."),
+        ("private", "I can't see <#C0ELSE>: if it is a private channel, invite me first"),
+        ("unknown", "I can't see <#C0ELSE>"),
+    ],
+)
+async def test_setup_refuses_a_channel_the_bot_cannot_post_in(
+    slack: SlackHarness, situation: str, says: str
+) -> None:
+    if situation == "outside":
+        slack.fake.outside.add("C0ELSE")
+    elif situation == "private":
+        slack.fake.private.add("C0ELSE")
+        slack.fake.outside.add("C0ELSE")
+    else:
+        slack.fake.failing["C0ELSE"] = "channel_not_found"
+    before = await slack.service.config(TEAM)
+    text = await slack.reply(ADMIN, "/quiz-admin", "setup <#C0ELSE|else> 09:00 UTC")
+    assert says in text
+    assert "Nothing was saved." in text
+    assert "Saved." not in text.replace("Nothing was saved.", "")
+    assert await slack.service.config(TEAM) == before

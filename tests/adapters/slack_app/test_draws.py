@@ -16,6 +16,7 @@ from tests.adapters.slack_app.harness import (
     CHANNEL,
     SlackHarness,
     all_text,
+    answer_ids,
     buttons,
 )
 
@@ -59,13 +60,13 @@ async def test_draw_answered_by_three_then_revealed(slack: SlackHarness) -> None
     assert slack.fake.calls_to("chat.update") == []
 
     slack.clock.advance(seconds=60)
-    await slack.scheduler.run_reveal(post_id)
-    await slack.scheduler.run_reveal(post_id)  # a second run changes nothing
+    await slack.reveal(post_id)
+    await slack.reveal(post_id)  # a second run changes nothing
 
     [update] = slack.fake.calls_to("chat.update")
     assert (update["channel"], update["ts"]) == (CHANNEL, ts)
     revealed = slack.fake.message(CHANNEL, ts)
-    assert buttons(revealed).action_ids == []
+    assert answer_ids(revealed) == []
     text = all_text(revealed)
     assert re.search(rf":white_check_mark: \*{right_letter}\) [^\n]* — 2", text)
     assert re.search(rf"{wrong_letter}\) [^\n]* — 1", text)
@@ -138,9 +139,10 @@ async def test_open_question_answered_in_a_modal_then_self_graded(slack: SlackHa
     assert HINTS.search(ack) is None
 
     slack.clock.advance(minutes=1)
-    await slack.scheduler.run_reveal(post_id)
+    await slack.reveal(post_id)
     revealed = slack.fake.message(CHANNEL, ts)
-    got, missed = buttons(revealed).action_ids
+    got, missed, why = buttons(revealed).action_ids
+    assert why == f"quiz:why:{post_id}"
     assert "1 answered" in all_text(revealed)
 
     await slack.click(BOB, got, ts=ts)
@@ -154,14 +156,14 @@ async def test_open_question_answered_in_a_modal_then_self_graded(slack: SlackHa
     )
     alice = await slack.service.stats(TEAM, ALICE)
     assert alice is not None
-    assert (alice.points, alice.correct) == (4, 1)
+    assert (alice.points, alice.correct) == (0, 1), "self-grades score only where allowed"
 
 
 async def test_answer_button_after_reveal_opens_no_modal(slack: SlackHarness) -> None:
     await slack.command(ALICE, "/quiz", "design")
     ts, message = slack.last_post()
     slack.clock.advance(minutes=5)
-    await slack.scheduler.run_reveal(buttons(message).post_id)
+    await slack.reveal(buttons(message).post_id)
 
     await slack.click(BOB, buttons(message).action_ids[0], ts=ts)
 
@@ -195,7 +197,7 @@ async def test_pack_and_member_text_cannot_ping(slack: SlackHarness) -> None:
     )
     assert await slack.send(body) == 200
     slack.clock.advance(minutes=1)
-    await slack.scheduler.run_reveal(shown.post_id)
+    await slack.reveal(shown.post_id)
     assert "<!" not in all_text(slack.fake.message(CHANNEL, ts)).replace("<!date^", "")
 
     board = await slack.reply(ALICE, "/quiz-leaderboard")
@@ -242,7 +244,7 @@ async def test_private_open_question_is_answered_in_place(slack: SlackHarness) -
 async def test_unexpected_failure_is_logged_and_apologised_for(
     slack: SlackHarness, caplog: pytest.LogCaptureFixture
 ) -> None:
-    slack.fake.failing["C0BROKEN"] = "internal_error"
+    slack.fake.failing["C0BROKEN"] = "invalid_blocks"  # a refusal the app does not expect
 
     [response] = await slack.command(ALICE, "/quiz", channel="C0BROKEN")
 

@@ -11,11 +11,14 @@ from urllib.parse import urlencode
 
 import aiohttp
 import pytest
+from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack_app import run_slack
+from bot.adapters.slack_app.app import silence_token_warning
 from bot.adapters.slack_app.http_server import EVENTS_PATH
 from bot.config import Settings
+from bot.ops.heartbeat import heartbeat_path
 from bot.storage.sqlite import SqliteStore
 from tests.adapters.slack_app.bank import quiz_bank
 from tests.adapters.slack_app.fake_slack import APP_TOKEN, TEAM, TOKEN, FakeSlack
@@ -186,8 +189,74 @@ async def test_socket_mode_is_the_default(
         stop.set()
         code = await running
     assert code == 0
-    assert fake_slack.calls_to("apps.connections.open") == [{}]
+    # Once to check the app token up front, once by the Socket Mode client to connect.
+    assert fake_slack.calls_to("apps.connections.open") == [{}, {}]
     [post] = fake_slack.calls_to("chat.postMessage")
     assert post["channel"] == CHANNEL
     for secret in (TOKEN, APP_TOKEN):
         assert secret not in caplog.text
+
+
+async def test_a_refused_app_token_is_one_line_and_exit_2(
+    tmp_path: Path, fake_slack: FakeSlack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = settings(tmp_path, SLACK_BOT_TOKEN=TOKEN, SLACK_APP_TOKEN="xapp-revoked")
+    client = AsyncWebClient(token=TOKEN, base_url=fake_slack.api_url)
+    code = await asyncio.wait_for(run_slack(config, quiz_bank(), client=client), timeout=30)
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("quizbot: Slack refused SLACK_APP_TOKEN (invalid_auth)")
+    assert "xapp-revoked" not in err
+    assert not heartbeat_path(tmp_path / "quiz.db").exists(), "never connected, never healthy"
+
+
+async def test_a_port_in_use_is_one_line_and_exit_2(
+    tmp_path: Path, fake_slack: FakeSlack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = settings(tmp_path, SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET)
+    client = AsyncWebClient(token=TOKEN, base_url=fake_slack.api_url)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code = await run_slack(
+            config, quiz_bank(), http_port=port, http_host="127.0.0.1", client=client
+        )
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith(f"quizbot: cannot serve HTTP on 127.0.0.1:{port}")
+    assert "Traceback" not in err
+
+
+async def test_the_heartbeat_starts_once_serving(tmp_path: Path, fake_slack: FakeSlack) -> None:
+    config = settings(tmp_path, SLACK_BOT_TOKEN=TOKEN, SLACK_APP_TOKEN=APP_TOKEN)
+    client = AsyncWebClient(token=TOKEN, base_url=fake_slack.api_url)
+    beat = heartbeat_path(tmp_path / "quiz.db")
+    stop, ready = asyncio.Event(), asyncio.Event()
+    running = asyncio.create_task(
+        run_slack(config, quiz_bank(), client=client, stop=stop, ready=ready)
+    )
+    try:
+        await asyncio.wait_for(ready.wait(), timeout=30)
+        assert not beat.exists() or beat.stat().st_size >= 0
+        for _ in range(500):
+            if beat.exists():
+                break
+            await asyncio.sleep(0.01)
+        assert beat.exists(), "written as soon as the connection is up"
+    finally:
+        stop.set()
+        assert await running == 0
+
+
+def test_bolt_does_not_warn_about_an_unused_token(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Bolt reads SLACK_BOT_TOKEN itself and warns that the client's token wins over it.
+    monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
+    caplog.set_level(logging.WARNING)
+    silence_token_warning()
+    AsyncApp(client=AsyncWebClient(token=TOKEN), signing_secret=SECRET, name="quizbot")
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
