@@ -42,6 +42,10 @@ class Database(Protocol):
         """Run a query written with `?` placeholders straight on the database."""
         ...
 
+    async def columns(self) -> dict[str, set[str]]:
+        """Every table of the schema with its column names."""
+        ...
+
 
 @dataclass
 class SqliteDatabase:
@@ -62,6 +66,17 @@ class SqliteDatabase:
         """Rows read with the standard library, outside the store."""
         with closing(sqlite3.connect(self.path)) as conn, conn:
             return [tuple(row) for row in conn.execute(sql, params).fetchall()]
+
+    async def columns(self) -> dict[str, set[str]]:
+        """Tables and columns from sqlite_master (SQLite's own tables left out)."""
+        found = await self.rows(
+            "SELECT m.name, c.name FROM sqlite_master AS m, pragma_table_info(m.name) AS c "
+            "WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'"
+        )
+        tables: dict[str, set[str]] = {}
+        for table, column in found:
+            tables.setdefault(table, set()).add(column)
+        return tables
 
 
 @dataclass
@@ -88,6 +103,17 @@ class PostgresDatabase:
             return [tuple(record) for record in await conn.fetch(text, *params)]
         finally:
             await conn.close()
+
+    async def columns(self) -> dict[str, set[str]]:
+        """Tables and columns from information_schema."""
+        found = await self.rows(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = current_schema()"
+        )
+        tables: dict[str, set[str]] = {}
+        for table, column in found:
+            tables.setdefault(table, set()).add(column)
+        return tables
 
 
 @dataclass

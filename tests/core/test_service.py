@@ -183,7 +183,7 @@ async def test_thousand_concurrent_answers(service: QuizService, database: Datab
 async def test_answers_racing_the_reveal_are_counted_exactly_when_acknowledged(
     service: QuizService, database: Database
 ) -> None:
-    view = await service.draw(GUILD, CHANNEL, ALICE)
+    view = await shown_draw(service, GUILD, CHANNEL, ALICE)
     post_id = view.post.post_id
     members = [Member(f"r{i}", f"Racer {i}") for i in range(300)]
 
@@ -215,7 +215,7 @@ async def test_answers_racing_the_reveal_are_counted_exactly_when_acknowledged(
 async def test_only_public_posts_overdue_past_the_grace_are_claimed(
     service: QuizService, clock: FakeClock
 ) -> None:
-    public = await service.draw(GUILD, CHANNEL, ALICE)
+    public = await shown_draw(service, GUILD, CHANNEL, ALICE)
     private = await service.draw(GUILD, CHANNEL, BOB, private=True)
     grace, lease = timedelta(seconds=60), timedelta(seconds=120)
 
@@ -366,7 +366,7 @@ async def test_stored_totals_equal_what_the_answers_imply(
             day + timedelta(days=offset),
             {m: rng.random() < 0.6 for m in rng.sample(members, 5)},
         )
-        draw = await service.draw(GUILD, f"draws-{offset}", members[0])
+        draw = await shown_draw(service, GUILD, f"draws-{offset}", members[0])
         for member in rng.sample(members, 4):
             await service.answer(
                 draw.post.post_id, member, choice=rng.choice(draw.post.choice_order)

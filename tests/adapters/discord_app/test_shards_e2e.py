@@ -59,6 +59,8 @@ async def configure(url: str, guilds: list[FakeGuild]) -> None:
 
             async def save(tx: StoreTx, config: GuildConfig = config) -> None:
                 await tx.save_guild(config)
+                # "Work out the slot at the next tick", as an upgraded database has it.
+                await tx.set_next_due(config.guild_id, datetime.fromtimestamp(0, UTC))
 
             await store.write(save)
     finally:
@@ -74,8 +76,13 @@ async def until(check: Callable[[], Awaitable[bool]], what: str) -> None:
 
 
 def revealed(message: StoredMessage) -> bool:
-    buttons = [c for c in message.iter_components() if c.get("type") == 2]
-    return bool(buttons) and all(c.get("disabled") for c in buttons)
+    # The choice buttons close at the reveal (a "why was I wrong" button joins them).
+    choices = [
+        c
+        for c in message.iter_components()
+        if c.get("type") == 2 and str(c.get("custom_id", "")).startswith("quiz:c:")
+    ]
+    return bool(choices) and all(c.get("disabled") for c in choices)
 
 
 async def test_two_shard_processes_post_once_and_reveal_once_across_a_kill(
