@@ -347,7 +347,8 @@ class Store(Protocol):
     async def claim_overdue(
         self, platform: str, due_by: datetime, owner: str, now: datetime, lease_s: int, limit: int
     ) -> list[Post]:
-        """Lease to `owner` up to `limit` public posts of any guild still unrevealed at `due_by`.
+        """Lease to `owner` up to `limit` delivered public posts of any guild still unrevealed
+        at `due_by`.
 
         A post leased to another owner is skipped until its lease runs out, so when
         several processes look at once each post goes to one of them.

@@ -76,11 +76,14 @@ def health_command(
 
 
 def forget_command(
-    db: Path, guild_id: str, member_id: str, *, confirmed: bool, out: TextIO | None = None
+    db: str | Path, guild_id: str, member_id: str, *, confirmed: bool, out: TextIO | None = None
 ) -> int:
-    """Forget a member of a guild: 0 once deleted, 1 when nothing was (or was to be) deleted."""
+    """Forget a member of a guild: 0 once deleted, 1 when nothing was (or was to be) deleted.
+
+    `db` is a SQLite file or a PostgreSQL URL (there, an unknown guild simply has nothing).
+    """
     stream = out or sys.stdout
-    if not guild_exists(db, guild_id):
+    if isinstance(db, Path) and not guild_exists(db, guild_id):
         print(
             f"quizbot: forget failed: {db} has no server or workspace {guild_id!r}; "
             "`quizbot guilds` lists them",

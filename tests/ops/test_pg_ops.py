@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import random
 
 import pytest
 
 from bot.__main__ import main
-from tests.databases import PgCluster
+from bot.core.model import Member, PostView
+from bot.core.service import QuizService
+from tests.conftest import shown_draw
+from tests.databases import PgCluster, PostgresDatabase
+from tests.fakes import FakeClock, small_bank
+
+ALICE, BOB = Member("u1", "Alice"), Member("u2", "Bob")
+
+
+def right(view: PostView) -> int:
+    correct = view.question.correct_index
+    assert correct is not None
+    return correct
 
 
 @pytest.mark.parametrize("command", [["backup", "out.db"], ["export", "--guild", "1"], ["guilds"]])
@@ -43,3 +56,34 @@ def test_health_without_a_heartbeat_is_unhealthy(
     url = asyncio.run(pg_cluster.create())
     assert main(["health", "--db", url]) == 1
     assert "no heartbeat at" in capsys.readouterr().err
+
+
+def test_forget_on_postgresql_counts_then_deletes(
+    pg_cluster: PgCluster, clock: FakeClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = asyncio.run(pg_cluster.create())
+    database = PostgresDatabase(url)
+
+    async def play() -> None:
+        store = await database.open()
+        try:
+            service = QuizService(
+                bank=small_bank(), store=store, clock=clock, rng=random.Random(2), platform="d"
+            )
+            view = await shown_draw(service, "g1", "c1", ALICE, topic="asyncio")
+            for member in (ALICE, BOB):
+                await service.answer(view.post.post_id, member, choice=right(view))
+            await service.reveal(view.post.post_id)
+        finally:
+            await store.close()
+
+    asyncio.run(play())
+    forget = ["forget", "--db", url, "--guild", "g1", "--member", ALICE.id]
+    assert main(forget) == 1
+    assert "run again with --yes" in capsys.readouterr().out
+    assert main([*forget, "--yes"]) == 0
+    assert capsys.readouterr().out.startswith("forgot member u1 of g1: deleted 1 answer(s)")
+    answers = asyncio.run(database.rows("SELECT member_id FROM answers ORDER BY member_id"))
+    assert answers == [(BOB.id,)], "only Alice's rows are gone"
+    [(actor,)] = asyncio.run(database.rows("SELECT actor_id FROM audit_log"))
+    assert actor == "shell"
