@@ -73,6 +73,11 @@ class Answering:
         """
         engine = self._engine
         post = await self._post_in(post_id, guild_id)
+        if engine.question_of(post).is_choice:
+            raise InvalidInput(
+                "Only open (free-text) questions are self-graded; the bot grades choice "
+                "questions itself at the reveal."
+            )
         if post.is_open:
             raise InvalidInput("Wait for the reveal, then compare your answer with the model one.")
         now = engine.clock.now()

@@ -282,3 +282,23 @@ async def test_deliveries_resume_after_a_restart_without_waiting_for_the_lease(
         assert len(publisher.reveals) == 1
     finally:
         await second.close()
+
+
+async def test_each_post_and_reveal_logs_one_info_line(
+    service: QuizService, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    await GuildAdmin(service).setup(GUILD, CHANNEL, "09:00", "UTC")
+    clock.set(clock.now().replace(hour=9, minute=0) + timedelta(days=1))
+    caplog.set_level("INFO", logger="bot.core.delivering")
+    daily = await delivered_daily(service, GUILD)
+    assert daily is not None
+    clock.set(daily.post.reveal_at)
+    await service.reveal(daily.post.post_id)
+    await service.deliveries.run_due()
+    lines = [r.getMessage() for r in caplog.records if r.name == "bot.core.delivering"]
+    question = daily.question.id
+    assert lines == [
+        f"guild {GUILD}: daily post {daily.post.post_id} (question {question}) posted",
+        f"guild {GUILD}: daily post {daily.post.post_id} (question {question}) revealed: "
+        "0 answered, 0 correct",
+    ]

@@ -758,3 +758,14 @@ async def test_a_pack_edit_that_drops_choices_closes_the_open_post(
     clock.advance(minutes=2)
     assert await service.reveal(view.post.post_id) is None  # closed ungraded, no crash
     assert (await store.post(view.post.post_id)).revealed_at is not None  # type: ignore[union-attr]
+
+
+async def test_self_grading_a_choice_question_explains_who_grades_it(
+    service: QuizService, clock: FakeClock
+) -> None:
+    view = await shown_draw(service, GUILD, CHANNEL, ALICE, difficulty=Difficulty.ENTRY)
+    await service.answer(view.post.post_id, ALICE, choice=view.post.choice_order[0])
+    clock.advance(minutes=5)
+    await service.reveal(view.post.post_id)
+    with pytest.raises(InvalidInput, match="Only open \\(free-text\\) questions are self-graded"):
+        await service.self_grade(view.post.post_id, ALICE, correct=True)

@@ -86,6 +86,9 @@ class QuizListeners:
             )
             await respond(**reply, response_type="ephemeral")
             return
+        if words and words[0].lower() == "topics":
+            await respond(text=replies.topics(self.service.bank), response_type="ephemeral")
+            return
         args = commands.parse_quiz(str(command.get("text") or ""))
         if args.help:
             await respond(text=replies.QUIZ_USAGE, response_type="ephemeral")

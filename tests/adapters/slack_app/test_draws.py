@@ -7,7 +7,8 @@ import re
 import pytest
 
 from bot.adapters.slack_app import replies
-from bot.core.model import PostView
+from bot.adapters.slack_app.mrkdwn import ZWSP
+from bot.core.model import BoardEntry, Leaderboard, Period, PostView, RankBy
 from tests.adapters.slack_app.fake_slack import TEAM
 from tests.adapters.slack_app.harness import (
     ALICE,
@@ -87,7 +88,7 @@ async def test_draw_answered_by_three_then_revealed(slack: SlackHarness) -> None
     board = await slack.reply(BOB, "/quiz-leaderboard", "all points")
     assert "alice — 3 points" in board
     assert "carol — 3 points" in board
-    assert "You are not on this board yet" in board
+    assert "_You: #3 — 0 points_" in board, "answered, scored 0: still on the board"
 
     await slack.click(BOB, shown.choice(right), ts=ts)
     assert "already been revealed" in slack.fake.ephemerals(BOB)[-1]
@@ -253,3 +254,23 @@ async def test_unexpected_failure_is_logged_and_apologised_for(
     [record] = [r for r in caplog.records if r.getMessage() == "slack /quiz failed"]
     assert record.exc_info is not None
     assert await slack.service.due_reveals() == [], "the draw that was never shown is gone"
+
+
+async def test_quiz_topics_lists_every_topic_with_its_description(slack: SlackHarness) -> None:
+    text = await slack.reply(ALICE, "/quiz", "topics")
+    assert text.startswith("*Topics*")
+    for topic in slack.service.bank.counts_by_topic():
+        assert f"• `{topic}` (" in text
+    assert not slack.fake.calls_to("chat.postMessage"), "nothing is drawn"
+
+
+def test_a_name_with_markup_shows_literally_on_the_board() -> None:
+    board = Leaderboard(
+        Period.ALL, RankBy.POINTS, [BoardEntry(1, "U1", "*bold*_it_ `x` <@U2>", 3)], None
+    )
+    line = replies.board(board).splitlines()[1]
+    visible = line.replace(ZWSP, "")
+    assert "*bold*_it_ `x` &lt;@U2&gt;" in visible, "every character is still there"
+    # Slack has no escape character: a zero-width space before a marker disarms it.
+    name = line.split(" ", 1)[1].split(" — ")[0]  # after the medal emoji
+    assert all(name[i - 1] == ZWSP for i, ch in enumerate(name) if ch in "*_`"), name
