@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import AsyncIterator
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.core.admin import GuildAdmin
 from bot.core.errors import PostClosed
 from bot.core.model import Member, PostView
 from bot.core.service import QuizService
@@ -20,6 +22,7 @@ from tests.databases import PostgresDatabase
 from tests.fakes import FakeClock, RecordingPublisher, small_bank
 
 ALICE = Member("u1", "Alice")
+BERLIN = ZoneInfo("Europe/Berlin")
 
 
 def right(view: PostView) -> int:
@@ -197,3 +200,25 @@ async def test_a_sweeping_shard_reveals_another_shards_overdue_post_only(
 
     assert [view.post.post_id for view in other_publisher.reveals] == [overdue.post.post_id]
     assert (await other.post(fresh.post.post_id)).is_open
+
+
+async def test_tickers_of_several_processes_post_one_daily(
+    services: list[tuple[QuizService, RecordingPublisher]],
+    clock: FakeClock,
+    pg_database: PostgresDatabase,
+) -> None:
+    (first, _), *_ = services
+    clock.set(datetime(2026, 11, 24, 8, 0, tzinfo=BERLIN))
+    await GuildAdmin(first).setup(GUILD, CHANNEL, "09:00", "Europe/Berlin")
+    clock.set(datetime(2026, 11, 24, 9, 0, 30, tzinfo=BERLIN))
+
+    # Each process's ticker (and an admin's postnow) finds the guild due at the same moment.
+    posted = await asyncio.gather(
+        *(service.post_scheduled(GUILD) for service, _ in services),
+        first.post_daily(GUILD),
+    )
+    await asyncio.gather(*(service.deliveries.run_due() for service, _ in services))
+
+    assert sum(result is not None for result in posted) == 1
+    assert await pg_database.rows("SELECT COUNT(*) FROM posts WHERE kind = 'daily'") == [(1,)]
+    assert sum(len(publisher.published) for _, publisher in services) == 1, "shown once"
