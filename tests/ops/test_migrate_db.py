@@ -12,6 +12,7 @@ import pytest
 from bot.__main__ import main
 from bot.core.admin import GuildAdmin
 from bot.core.model import Member, Period, RankBy
+from bot.core.moderation import MemberAction, Moderation
 from bot.core.ports import Store
 from bot.core.questions import Difficulty
 from bot.core.service import QuizService
@@ -19,7 +20,10 @@ from bot.storage.factory import open_store
 from tests.databases import Database, PgCluster, PostgresDatabase, SqliteDatabase
 from tests.fakes import FakeClock, small_bank
 
-TABLES = ("guilds", "posts", "answers", "member_stats", "level_stats", "period_points", "bags")
+TABLES = (
+    "guilds", "posts", "answers", "member_stats", "level_stats", "period_points", "bags",
+    "review_cards", "guild_rules", "audit_log", "excluded_members",
+)  # fmt: skip
 MEMBERS = [Member(f"u{i}", f"Member {i}") for i in range(12)]
 
 
@@ -37,6 +41,7 @@ async def populate(target: str) -> None:
     try:
         service = service_on(store, clock)
         admin = GuildAdmin(service)
+        moderation = Moderation(service)
         rng = random.Random(5)
         for guild in ("g1", "g2", "g3"):
             await admin.setup(guild, f"{guild}-daily", "09:00", "UTC")
@@ -60,6 +65,9 @@ async def populate(target: str) -> None:
         await service.answer(opened.post.post_id, MEMBERS[1], text="a queue and a worker")
         await service.reveal(opened.post.post_id)
         await service.self_grade(opened.post.post_id, MEMBERS[1], correct=True)
+        # A flag (BOOLEAN on PostgreSQL) and the audit trail of the actions.
+        await moderation.set_selfgrade("g3", True, by=MEMBERS[0])
+        await moderation.apply("g3", MemberAction.EXCLUDE, Member("u99", "Lurker"), by=MEMBERS[0])
     finally:
         await store.close()
 
