@@ -7,6 +7,7 @@ import dataclasses
 import logging
 import random
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from bot.core import calendar, scoring, selection
@@ -21,6 +22,7 @@ from bot.core.errors import (
     NotFound,
     PostClosed,
 )
+from bot.core.guild_questions import GuildQuestions
 from bot.core.model import (
     Answer,
     AnswerReceipt,
@@ -37,7 +39,7 @@ from bot.core.model import (
     Tally,
 )
 from bot.core.ports import Clock, NewPost, PeriodPoints, Publisher, Store, StoreTx
-from bot.core.questions import Difficulty
+from bot.core.questions import Difficulty, Question
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +47,8 @@ BOARD_SIZE = 10
 MAX_OPEN_ANSWER = 1000
 PRIVATE_EXPIRY = timedelta(minutes=30)
 _POST_CACHE_SIZE = 4096
+
+RevealListener = Callable[[RevealView], Awaitable[None]]
 
 
 class QuizService:
@@ -70,6 +74,10 @@ class QuizService:
         # the reveal authoritatively, so a cache spares the answer path a read.
         self._posts: OrderedDict[int, Post] = OrderedDict()
         self._loading: dict[int, asyncio.Future[Post | None]] = {}
+        # Community hooks: each guild's approved suggestions are served beside the packs, and
+        # listeners (discussion threads, role rewards) run after a public reveal commits.
+        self.guild_questions = GuildQuestions()
+        self.reveal_listeners: list[RevealListener] = []
 
     # -- configuration --------------------------------------------------------
 
@@ -117,7 +125,7 @@ class QuizService:
             # A new question of the day closes yesterday's, so streaks stay in posting order.
             await self.reveal(previous.post_id)
         level = calendar.daily_level(config, today)
-        matching = self._matching(level, None)
+        matching = self._matching(guild_id, level, None)
         channel_id = config.channel_id
 
         async def job(tx: StoreTx) -> Post | None:
@@ -154,7 +162,7 @@ class QuizService:
     ) -> PostView:
         """Draw a question now: public (one open per channel) or private practice."""
         topic = self.bank.check_topic(topic) if topic else None
-        matching = self._matching(difficulty, topic)
+        matching = self._matching(guild_id, difficulty, topic)
         config = await self.config(guild_id)
         kind = PostKind.PRIVATE if private else PostKind.DRAW
         key = selection.bag_key(difficulty, topic, owner=member.id if private else None)
@@ -270,7 +278,7 @@ class QuizService:
                 return None
             post = dataclasses.replace(post, revealed_at=now)
             try:
-                question = self.bank.get(post.question_id)
+                question = self.question(post.question_id)
             except NotFound:
                 # Its pack was changed since posting: close the post, nothing left to grade.
                 log.warning(
@@ -290,6 +298,8 @@ class QuizService:
         self._posts.pop(post_id, None)
         if view is not None and view.post.kind is not PostKind.PRIVATE:
             await self._show_reveal(view)
+            for listener in self.reveal_listeners:
+                await listener(view)
         return view
 
     async def due_reveals(self) -> list[Post]:
@@ -356,8 +366,15 @@ class QuizService:
 
     # -- internals ------------------------------------------------------------
 
-    def _matching(self, difficulty: Difficulty | None, topic: str | None) -> list[str]:
-        matching = self.bank.matching(difficulty, topic)
+    def question(self, question_id: str) -> Question:
+        """A question of the packs or of a guild's approved suggestions, or NotFound."""
+        return self.guild_questions.get(question_id) or self.bank.get(question_id)
+
+    def _matching(
+        self, guild_id: str, difficulty: Difficulty | None, topic: str | None
+    ) -> list[str]:
+        found = self.bank.matching(difficulty, topic)
+        matching = sorted({*found, *self.guild_questions.matching(guild_id, difficulty, topic)})
         if not matching:
             wanted = " ".join(filter(None, [difficulty and difficulty.value, topic])) or "any"
             raise NoQuestions(f"No question matches {wanted}: try another level or topic.")
@@ -377,7 +394,7 @@ class QuizService:
         question_id: str,
         delay_s: int,
     ) -> NewPost:
-        question = self.bank.get(question_id)
+        question = self.question(question_id)
         order = list(range(len(question.choices or [])))
         self._rng.shuffle(order)
         now = self.clock.now()
@@ -436,7 +453,7 @@ class QuizService:
         ]
 
     def _view(self, post: Post) -> PostView:
-        return PostView(post, self.bank.get(post.question_id))
+        return PostView(post, self.question(post.question_id))
 
     async def _publish(
         self, post: Post, config: GuildConfig, *, raise_on_failure: bool = False

@@ -25,6 +25,7 @@ from bot.core.ports import NewPost, PeriodPoints, StoreTx
 from bot.core.questions import Difficulty
 from bot.storage.migrate import migrate
 from bot.storage.preflight import check_database_file
+from bot.storage.sqlite_community import CommunityReads, CommunityWrites
 from bot.storage.writer import Writer
 
 log = logging.getLogger(__name__)
@@ -131,7 +132,8 @@ class _Queries:
         return await self._conn.execute_fetchall(sql, params)
 
 
-class SqliteStore(_Queries):
+# The community features (migration 0004) live in sqlite_community's mixins.
+class SqliteStore(CommunityReads, _Queries):
     """The Store port: all writes on one connection through the single writer, reads on a
     second, read-only connection. WAL lets that reader see only committed data while a
     write batch is open, and keeps reads from queueing behind commits."""
@@ -317,7 +319,7 @@ class SqliteStore(_Queries):
         return BoardEntry(row[2] + 1, member_id, row[0], row[1]) if row else None
 
 
-class _SqliteTx(_Queries):
+class _SqliteTx(CommunityWrites, _Queries):
     """The StoreTx port: statements run inside the writer's current transaction."""
 
     async def guild(self, guild_id: str) -> GuildConfig | None:

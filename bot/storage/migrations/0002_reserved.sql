@@ -1,0 +1,1 @@
+-- Reserved for the delivery outbox migration developed on another branch; intentionally empty.

@@ -1,0 +1,1 @@
+-- Reserved for the learning-loop migration developed on another branch; intentionally empty.
