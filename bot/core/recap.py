@@ -24,6 +24,9 @@ from bot.core.service import QuizService
 log = logging.getLogger(__name__)
 
 RECAP_SIZE = 5
+# One member's wrong answer says little about a question: the hardest is picked among
+# questions at least this many answered, when there are any.
+HARDEST_MIN_ANSWERS = 3
 WEEK = timedelta(days=7)
 
 
@@ -84,9 +87,10 @@ def rank_points(rows: list[tuple[str, str, str, int]], limit: int) -> list[Board
 
 def hardest(results: list[PostResult]) -> PostResult | None:
     """The lowest accuracy; on a tie the one more members answered, then the earlier post."""
-    if not results:
+    candidates = [r for r in results if r.answered >= HARDEST_MIN_ANSWERS] or results
+    if not candidates:
         return None
-    return min(results, key=lambda r: (r.correct * 1.0 / r.answered, -r.answered, r.post_id))
+    return min(candidates, key=lambda r: (r.accuracy, -r.answered, r.post_id))
 
 
 class Recaps:
