@@ -8,6 +8,7 @@ from typing import Any
 
 from aiohttp import BodyPartReader, web
 
+from .guild_routes import GuildRoutes
 from .interactions import FakeInteraction
 from .models import (
     ADMINISTRATOR,
@@ -82,6 +83,7 @@ class RestApi:
         self.gateway_url = gateway_url
         self.reactions: dict[int, list[str]] = {}
         self.typing: list[int] = []
+        self.guild_routes = GuildRoutes(state)
 
     def install(self, app: web.Application) -> None:
         """Add the routes (and the recording catch-all) to ``app``."""
@@ -118,6 +120,7 @@ class RestApi:
             ("GET", "/guilds/{guild_id}/channels", self.get_guild_channels),
             ("GET", "/guilds/{guild_id}/roles", self.get_guild_roles),
             ("GET", "/guilds/{guild_id}/members/{user_id}", self.get_member),
+            *self.guild_routes.routes(),
         ]
         for method, path, handler in routes:
             app.router.add_route(method, API_PREFIX + path, self._wrap(handler))

@@ -10,6 +10,8 @@ from discord import app_commands
 from bot.adapters.discord_app import commands
 from bot.adapters.discord_app.components import DYNAMIC_ITEMS
 from bot.adapters.discord_app.context import QuizContext, reply
+from bot.adapters.discord_app.suggest import ReviewButton
+from bot.adapters.discord_app.suggest_forms import FORM_ITEMS
 from bot.core.errors import QuizError
 
 log = logging.getLogger(__name__)
@@ -67,11 +69,12 @@ class QuizClient(discord.Client):
 
     async def setup_hook(self) -> None:
         """Register persistent buttons, sync commands when asked, start the scheduler."""
-        self.add_dynamic_items(*DYNAMIC_ITEMS)
+        self.add_dynamic_items(*DYNAMIC_ITEMS, ReviewButton, *FORM_ITEMS)
         if self._sync:
             await self.sync_commands()
         if self._serve:
             await self.quiz.scheduler.start()
+            await self.quiz.community.ticker.start()
 
     async def sync_commands(self) -> None:
         """Publish the commands: to the dev guild instantly, else globally."""

@@ -8,9 +8,11 @@ from typing import Literal
 import discord
 from discord import app_commands
 
-from bot.adapters.discord_app import render
+from bot.adapters.discord_app import community_admin, render
 from bot.adapters.discord_app.components import post_buttons
 from bot.adapters.discord_app.context import guild_key, member_of, quiz_of, reply
+from bot.adapters.discord_app.stats_card import attach_card
+from bot.adapters.discord_app.suggest import suggest
 from bot.core.errors import DrawAlreadyOpen
 from bot.core.model import Period, RankBy
 from bot.core.parsing import parse_difficulty, search_timezones
@@ -107,9 +109,13 @@ async def leaderboard(
 async def stats(interaction: discord.Interaction, member: discord.User | None = None) -> None:
     """Show a member's stats card."""
     target = member or interaction.user
-    card = await quiz_of(interaction).service.stats(guild_key(interaction), str(target.id))
+    ctx, guild_id = quiz_of(interaction), guild_key(interaction)
+    card = await ctx.service.stats(guild_id, str(target.id))
+    embed = render.stats_embed(target.display_name, card)
+    # The image card (calendar, accuracy per level), drawn off the event loop and cached.
+    picture = await attach_card(ctx, guild_id, target, card, embed)
     await interaction.response.send_message(
-        embed=render.stats_embed(target.display_name, card), allowed_mentions=render.NO_PINGS
+        embed=embed, files=[picture] if picture else [], allowed_mentions=render.NO_PINGS
     )
 
 
@@ -229,4 +235,7 @@ def register(tree: app_commands.CommandTree[discord.Client]) -> None:
     tree.add_command(quiz)
     tree.add_command(leaderboard)
     tree.add_command(stats)
-    tree.add_command(QuizAdmin())
+    tree.add_command(suggest)
+    admin = QuizAdmin()
+    community_admin.install(admin)  # suggestions, recap, threads, rewards, community
+    tree.add_command(admin)

@@ -9,6 +9,7 @@ from typing import Protocol
 
 import discord
 
+from bot.adapters.discord_app.community_parts import CommunityParts
 from bot.adapters.discord_app.render import NO_PINGS
 from bot.core.admin import GuildAdmin
 from bot.core.errors import QuizError
@@ -26,6 +27,7 @@ class QuizContext:
     service: QuizService
     admin: GuildAdmin
     scheduler: QuizScheduler
+    community: CommunityParts
 
 
 class HasQuiz(Protocol):

@@ -14,11 +14,15 @@ import discord
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.adapters.discord_app.client import QuizClient
+from bot.adapters.discord_app.community_parts import CommunityParts
+from bot.adapters.discord_app.community_publisher import DiscordCommunityPublisher
 from bot.adapters.discord_app.context import QuizContext
 from bot.adapters.discord_app.publisher import DiscordPublisher
+from bot.community_scheduling import CommunityTicker
 from bot.config import Settings
 from bot.core.admin import GuildAdmin
 from bot.core.bank import QuestionBank
+from bot.core.community import Community
 from bot.core.ports import Clock, Store, SystemClock
 from bot.core.service import QuizService
 from bot.ops.heartbeat import heartbeat
@@ -64,7 +68,10 @@ def build_client(
     )
     jobs = QuizScheduler(service, scheduler or AsyncIOScheduler(timezone=UTC))
     admin = GuildAdmin(service, on_change=jobs.schedule_daily)
-    client.attach(QuizContext(service, admin, jobs))
+    # Community features: suggestions, recaps, threads and role rewards (all off by default).
+    community = Community(service, DiscordCommunityPublisher(client))
+    parts = CommunityParts(community, CommunityTicker(community, jobs.scheduler))
+    client.attach(QuizContext(service, admin, jobs, parts))
     return client
 
 
@@ -101,6 +108,7 @@ async def run_discord(settings: Settings, bank: QuestionBank, *, sync: bool, ser
         return 1
     finally:
         await client.quiz.scheduler.shutdown()
+        await client.quiz.community.ticker.shutdown()
         if not client.is_closed():
             await client.close()
         # Closing the store drains the writer: every acknowledged answer is committed.
