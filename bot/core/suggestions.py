@@ -60,7 +60,7 @@ class Suggestions:
         settings = await settings_of(self._service, guild_id)
         if settings.review_channel_id is None:
             raise NotAllowed(SUGGESTIONS_OFF)
-        question = self._checked(guild_id, form, lead="Your question was not saved:")
+        question = self.check(guild_id, form)
         draft = NewSuggestion(
             guild_id, self._service.platform, author, question, self._service.clock.now()
         )
@@ -108,9 +108,7 @@ class Suggestions:
     ) -> Submitted:
         """Replace a pending suggestion's question with a reviewer's corrected one."""
         current = await self.get(guild_id, suggestion_id)
-        question = self._checked(
-            guild_id, form, lead="The edit was not saved:", editing=current.question.id
-        )
+        question = self.check(guild_id, form, editing=current.question.id)
         suggestion = await self._review(
             guild_id, suggestion_id, reviewer, SuggestionStatus.PENDING, question
         )
@@ -118,9 +116,12 @@ class Suggestions:
 
     # -- internals ------------------------------------------------------------
 
-    def _checked(
-        self, guild_id: str, form: SuggestionForm, *, lead: str, editing: str | None = None
-    ) -> Question:
+    def check(self, guild_id: str, form: SuggestionForm, *, editing: str | None = None) -> Question:
+        """The form's question, or SuggestionRefused naming every problem (nothing is stored).
+
+        An edit (`editing`: the question id it replaces) may keep its own prompt.
+        """
+        lead = "The edit was not saved:" if editing else "Your question was not saved:"
         try:
             question = check_form(form, self._service.bank.topics)
         except SuggestionRefused as exc:
@@ -130,7 +131,8 @@ class Suggestions:
             (q for q in known if q.id != editing and same_prompt(q.prompt, question.prompt)), None
         )
         if twin is not None:
-            raise SuggestionRefused([f"Question: the same question exists already ({twin.id})."])
+            problem = f"Question: the same question exists already ({twin.id})."
+            raise SuggestionRefused([problem], lead)
         return question
 
     async def _review(
