@@ -77,8 +77,8 @@ async def submit_form(
 
 def opened_view(slack: SlackHarness) -> Json:
     args = slack.fake.calls_to("views.open")[-1]
-    view = args["view"]
-    return json.loads(view) if isinstance(view, str) else view
+    view: Json = json.loads(args["view"]) if isinstance(args["view"], str) else args["view"]
+    return view
 
 
 async def open_suggestions(slack: SlackHarness) -> None:
