@@ -22,8 +22,11 @@ from bot.ops.heartbeat import (
     read_heartbeat,
     write_heartbeat,
 )
+from bot.storage.migrate import migrations
 from bot.storage.sqlite import SqliteStore
 from tests.fakes import FakeClock
+
+NEWEST = migrations()[-1][0]
 
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC).timestamp()
 
@@ -127,11 +130,14 @@ def test_healthy_with_a_fresh_heartbeat(db: Path) -> None:
     ok, message = check_health(db, beat, MAX_AGE_S, NOW)
 
     assert ok, message
-    assert message == "database ok (schema version 1); last heartbeat 20 s ago"
+    assert message == f"database ok (schema version {NEWEST}); last heartbeat 20 s ago"
 
 
 def test_database_alone_without_a_heartbeat(db: Path) -> None:
-    assert check_health(db, None, MAX_AGE_S, NOW) == (True, "database ok (schema version 1)")
+    assert check_health(db, None, MAX_AGE_S, NOW) == (
+        True,
+        f"database ok (schema version {NEWEST})",
+    )
 
 
 async def test_healthy_while_the_bot_has_the_database_open(tmp_path: Path) -> None:
