@@ -73,8 +73,9 @@ class QuizClient(discord.Client):
         if self._sync:
             await self.sync_commands()
         if self._serve:
-            await self.quiz.scheduler.start()
+            # Guild questions first: the scheduler's catch-up reveals posts that may use them.
             await self.quiz.community.ticker.start()
+            await self.quiz.scheduler.start()
 
     async def sync_commands(self) -> None:
         """Publish the commands: to the dev guild instantly, else globally."""

@@ -204,9 +204,10 @@ async def _serve(
     stop: asyncio.Event,
     ready: asyncio.Event | None,
 ) -> None:
-    await scheduler.start()
+    # Guild questions first: the scheduler's catch-up reveals posts that may use them.
     if bot.ticker is not None:
         await bot.ticker.start()
+    await scheduler.start()
     socket: AsyncSocketModeHandler | None = None
     server: HttpServer | None = None
     try:

@@ -19,7 +19,9 @@ from tests.fake_discord import (
 # isort: split
 import asyncio
 import io
+import sqlite3
 from collections.abc import AsyncIterator
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -30,7 +32,9 @@ from PIL import Image
 from bot.adapters.discord_app.cards import MARK_COLOURS, cell_box
 from bot.adapters.discord_app.client import QuizClient
 from bot.core.activity import DayMark, member_calendar
+from bot.core.model import Member
 from bot.core.questions import Difficulty
+from bot.core.suggestion_form import SuggestionForm
 from bot.scheduling import daily_job_id, reveal_job_id
 from tests.adapters.discord_app.test_discord_e2e import (
     ADMIN_PERMISSIONS,
@@ -48,6 +52,7 @@ BERLIN = ZoneInfo("Europe/Berlin")
 ALICE = FakeUser(id=9001, username="alice", global_name="Alice")
 BOB = FakeUser(id=9002, username="bob", global_name="Bob")
 OWNER = FakeUser(id=9003, username="owner", global_name="Owner")
+OWNER_MEMBER = Member(str(OWNER.id), "Owner")
 
 STEP_ONE = {
     "prompt": "Which call schedules a coroutine to run concurrently on the running loop?",
@@ -432,3 +437,60 @@ async def test_a_streak_role_needs_a_manageable_role_then_follows_streaks(
         roles = {m.user.id: m.roles for m in fake.guild.members}
         assert streaker.id not in roles[ALICE.id]
         assert streaker.id in roles[BOB.id]
+
+
+async def test_suggested_questions_are_served_again_after_a_restart(
+    fake: FakeDiscord, tmp_path: Path, clock: FakeClock
+) -> None:
+    quiz, daily = fake.channel("quiz"), fake.channel("daily")
+    db = tmp_path / "q.db"
+    async with running_bot(fake, db, clock) as client:
+        await admin(fake, OWNER, "setup", {"channel": daily, "time": "09:00", "timezone": "UTC"})
+        community = client.quiz.community.community
+        guild_id = str(fake.guild.id)
+        await community.admin.set_review_channel(guild_id, str(fake.channel("review").id))
+        form = SuggestionForm(
+            "expert",
+            "asyncio",
+            STEP_ONE["prompt"],
+            STEP_ONE["correct"],
+            (STEP_ONE["wrong1"], STEP_ONE["wrong2"], STEP_ONE["wrong3"]),
+            (STEP_TWO["why1"], STEP_TWO["why2"], STEP_TWO["why3"]),
+            STEP_TWO["explanation"],
+        )
+        done = await community.suggestions.submit(guild_id, Member(str(ALICE.id), "Alice"), form)
+        await community.suggestions.approve(guild_id, done.suggestion.suggestion_id, OWNER_MEMBER)
+        while True:
+            drawn = await (
+                await fake.slash_command(
+                    None, quiz.id, BOB, "quiz", {"difficulty": "expert", "topic": "asyncio"}
+                )
+            ).response()
+            assert drawn.message is not None
+            view = await view_of(client, drawn.message)
+            await scheduled(client, reveal_job_id(view.post.post_id))
+            if view.question.id == "suggested-1":
+                break
+            await fire(client, clock, reveal_job_id(view.post.post_id))
+        message = drawn.message
+        assert view.question.correct_index is not None
+        custom_id = custom_id_for(message, view.question.correct_index)
+        await (await fake.click(quiz.id, message.id, custom_id, BOB)).response()
+        posted = await admin(fake, OWNER, "postnow")
+        assert posted.text.startswith("Posted in")
+    # A stop between posting today's question (a suggested one) and recording its message:
+    # the next start publishes it again, and must know the guild's questions by then.
+    with closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute(
+            "UPDATE posts SET question_id = 'suggested-1', choice_order = '0,1,2,3', "
+            "message_id = NULL WHERE kind = 'daily'"
+        )
+
+    clock.advance(hours=1)  # the draw's reveal fell due while the bot was stopped
+    async with running_bot(fake, db, clock) as client:
+        republished = fake.messages(daily.id, include_ephemeral=False)[-1]
+        assert STEP_ONE["prompt"] in republished.embed_text()
+        await fire(client, clock, reveal_job_id(view.post.post_id))
+        revealed = await fake.wait_for_message(quiz.id, edited(message.id))
+        assert "Suggested by Alice" in revealed.embed_text()
+        assert "Answered 1 · correct 1 (100%)" in revealed.embed_text()
