@@ -10,7 +10,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
-from bot.adapters.slack_app import commands
+from bot.adapters.slack_app import commands, replies
 from bot.adapters.slack_app.community_blocks import (
     FORM_CALLBACK,
     REVIEW_ACTION,
@@ -34,12 +34,6 @@ Track = Callable[[], AbstractContextManager[None]]
 
 ADMIN_ACTIONS = ("suggestions", "recap", "threads", "rewards", "community")
 REVIEWERS_ONLY = "Only workspace admins and owners can review suggestions."
-ADMIN_USAGE = """\
-*Community commands*
-• `/quiz-admin suggestions #channel|off`: where suggested questions wait for review
-• `/quiz-admin recap on|off|day mon..sun|time HH:MM`: the weekly recap in the daily channel
-• `/quiz-admin threads on|off`: the answer and explanation in a thread of each daily reveal
-• `/quiz-admin community`: these settings"""
 NO_ROLES = "Role rewards are a Discord feature: Slack workspaces have no roles to give."
 
 
@@ -110,7 +104,7 @@ class SlackCommunity:
             raise InvalidInput(NO_ROLES)
         if action == "community" and not args:
             return None
-        raise InvalidInput(f"Incomplete or extra words for `{action}`.\n{ADMIN_USAGE}")
+        raise InvalidInput(f"Incomplete or extra words for `{action}`.\n{replies.ADMIN_USAGE}")
 
     async def _recap(self, team_id: str, args: list[str]) -> str:
         word = args[0].lower()

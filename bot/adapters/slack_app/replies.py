@@ -15,7 +15,8 @@ NOT_ADMIN = "Only workspace admins and owners can change the quiz settings."
 
 QUIZ_USAGE = (
     "Usage: `/quiz [entry|junior|mid|senior|expert] [topic] [private]`: "
-    "draw a question now; `private` gives a practice question only you see."
+    "draw a question now; `private` gives a practice question only you see. "
+    "`/quiz suggest` suggests a question of your own."
 )
 BOARD_USAGE = "Usage: `/quiz-leaderboard [week|month|all] [points|streak]`"
 STATS_USAGE = "Usage: `/quiz-stats [@member]`"
@@ -27,7 +28,11 @@ ADMIN_USAGE = """\
 • `/quiz-admin difficulty entry|junior|mid|senior|expert|mixed|ramp`
 • `/quiz-admin days mon-fri|every|mon,wed,fri`
 • `/quiz-admin ping @group|@here|none`: who the daily question mentions
-• `/quiz-admin pause` · `resume` · `postnow` · `status`"""
+• `/quiz-admin pause` · `resume` · `postnow` · `status`
+• `/quiz-admin suggestions #channel|off`: where suggested questions wait for review
+• `/quiz-admin recap on|off|day mon..sun|time HH:MM`: the weekly recap in the daily channel
+• `/quiz-admin threads on|off`: the answer and explanation in a thread of each daily reveal
+• `/quiz-admin community`: the community settings"""
 
 _MEDALS = {1: ":first_place_medal:", 2: ":second_place_medal:", 3: ":third_place_medal:"}
 _PERIOD = {Period.WEEK: "this week", Period.MONTH: "this month", Period.ALL: "all time"}
