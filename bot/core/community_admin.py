@@ -31,11 +31,15 @@ def parse_switch(text: str) -> bool:
     raise InvalidInput(f"{echo(text)} is neither on nor off.")
 
 
+DAY_WORDS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
 def parse_weekday(text: str) -> int:
-    """A day name (`mon` ... `sun`, or spelled out); Monday is 0."""
-    word = text.strip().lower()[:3]
-    if len(text.strip()) >= 3 and word in parsing.DAY_NAMES:
-        return parsing.DAY_NAMES.index(word)
+    """A day name (`mon` ... `sun`, or more of it, up to `wednesday`); Monday is 0."""
+    word = text.strip().lower()
+    for index, day in enumerate(DAY_WORDS):
+        if len(word) >= 3 and day.startswith(word):
+            return index
     raise InvalidInput(f"{echo(text)} is not a day: use mon, tue, wed, thu, fri, sat or sun.")
 
 

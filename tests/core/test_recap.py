@@ -252,3 +252,20 @@ def test_the_hardest_question_needs_enough_answers_when_there_are_some() -> None
     assert hardest([lone, busy, busier]) == busier, "equal accuracy: more answers first"
     assert hardest([lone]) == lone
     assert hardest([]) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "day"), [("mon", 0), ("Friday", 4), ("SAT", 5), ("wednes", 2), (" sun ", 6)]
+)
+def test_recap_days_by_name(text: str, day: int) -> None:
+    from bot.core.community_admin import parse_weekday
+
+    assert parse_weekday(text) == day
+
+
+@pytest.mark.parametrize("text", ["mo", "monsoon", "7", "", "frieday"])
+def test_other_words_are_not_days(text: str) -> None:
+    from bot.core.community_admin import parse_weekday
+
+    with pytest.raises(InvalidInput, match="is not a day"):
+        parse_weekday(text)

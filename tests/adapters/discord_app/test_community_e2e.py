@@ -10,6 +10,7 @@ from tests.fake_discord import (
     MANAGE_ROLES,
     FakeDiscord,
     FakeInteraction,
+    FakeMember,
     FakeUser,
     InteractionEvent,
     StoredMessage,
@@ -31,7 +32,9 @@ from PIL import Image
 
 from bot.adapters.discord_app.cards import MARK_COLOURS, cell_box
 from bot.adapters.discord_app.client import QuizClient
+from bot.adapters.discord_app.community_publisher import DiscordCommunityPublisher
 from bot.core.activity import DayMark, member_calendar
+from bot.core.community_ports import RoleChangeFailed
 from bot.core.model import Member
 from bot.core.questions import Difficulty
 from bot.core.suggestion_form import SuggestionForm
@@ -53,6 +56,7 @@ ALICE = FakeUser(id=9001, username="alice", global_name="Alice")
 BOB = FakeUser(id=9002, username="bob", global_name="Bob")
 OWNER = FakeUser(id=9003, username="owner", global_name="Owner")
 OWNER_MEMBER = Member(str(OWNER.id), "Owner")
+ALICE_MEMBER = FakeMember(ALICE)
 
 STEP_ONE = {
     "prompt": "Which call schedules a coroutine to run concurrently on the running loop?",
@@ -494,3 +498,25 @@ async def test_suggested_questions_are_served_again_after_a_restart(
         revealed = await fake.wait_for_message(quiz.id, edited(message.id))
         assert "Suggested by Alice" in revealed.embed_text()
         assert "Answered 1 · correct 1 (100%)" in revealed.embed_text()
+
+
+async def test_discords_refusals_become_the_engines_errors(
+    fake: FakeDiscord, tmp_path: Path, clock: FakeClock
+) -> None:
+    champion = next(r for r in fake.guild.roles if r.name == "Champion")
+    guild_id = str(fake.guild.id)
+    async with running_bot(fake, tmp_path / "q.db", clock) as client:
+        publisher = DiscordCommunityPublisher(client)
+        with pytest.raises(RoleChangeFailed, match="I need Manage Roles") as refused:
+            await publisher.change_role(guild_id, str(ALICE.id), str(champion.id), True)
+        assert not refused.value.retry, "a forbidden change is not retried"
+
+        fake.guild.bot_permissions = DEFAULT_BOT_PERMISSIONS | MANAGE_ROLES
+        fake.guild.bot_role_position = 10
+        await publisher.change_role(guild_id, str(ALICE.id), str(champion.id), True)
+        assert champion.id in (fake.guild.get_member(ALICE.id) or ALICE_MEMBER).roles
+        await publisher.change_role(guild_id, str(ALICE.id), str(champion.id), False)
+        assert champion.id not in (fake.guild.get_member(ALICE.id) or ALICE_MEMBER).roles
+        await publisher.change_role(guild_id, "424242", str(champion.id), True)  # left: no-op
+        with pytest.raises(RoleChangeFailed, match="no longer exists"):
+            await publisher.change_role(guild_id, str(ALICE.id), "515151", True)
