@@ -14,7 +14,7 @@ from typing import Any, Literal
 import discord
 from discord import app_commands
 
-from bot.adapters.discord_app import community_render
+from bot.adapters.discord_app import community_render, render
 from bot.adapters.discord_app.context import guild_key, quiz_of, reply
 from bot.core.community_model import RewardKind
 
@@ -48,15 +48,8 @@ async def suggestions(
 ) -> None:
     """Open suggestions with a review channel, or close them."""
     if channel is not None:
-        missing = _missing(
-            channel,
-            {
-                "view_channel": "View Channel",
-                "send_messages": "Send Messages",
-                "embed_links": "Embed Links",
-                "read_message_history": "Read Message History",
-            },
-        )
+        # A review post needs what a daily post needs: the same permissions, named alike.
+        missing = render.missing_channel_permissions(channel.permissions_for(channel.guild.me))
         if missing:
             await reply(
                 interaction,

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 # tests.fake_discord first: it imports discord.py with the audioop warning silenced.
 from tests.fake_discord import (
+    ATTACH_FILES,
     CREATE_PUBLIC_THREADS,
     DEFAULT_BOT_PERMISSIONS,
     DEFAULT_MEMBER_PERMISSIONS,
     MANAGE_ROLES,
+    SEND_MESSAGES,
     FakeDiscord,
     FakeInteraction,
     FakeMember,
@@ -19,6 +21,7 @@ from tests.fake_discord import (
 
 # isort: split
 import asyncio
+import dataclasses
 import io
 import sqlite3
 from collections.abc import AsyncIterator
@@ -520,3 +523,29 @@ async def test_discords_refusals_become_the_engines_errors(
         await publisher.change_role(guild_id, "424242", str(champion.id), True)  # left: no-op
         with pytest.raises(RoleChangeFailed, match="no longer exists"):
             await publisher.change_role(guild_id, str(ALICE.id), "515151", True)
+
+
+async def test_channels_the_bot_cannot_use_are_refused_and_nothing_is_saved(
+    fake: FakeDiscord, tmp_path: Path, clock: FakeClock
+) -> None:
+    guild = fake.guild
+    for name, denied in (("review", SEND_MESSAGES), ("daily", ATTACH_FILES)):
+        channel = fake.channel(name)
+        guild.channels[guild.channels.index(channel)] = dataclasses.replace(
+            channel, overwrites=((guild.bot_role_id, 0, denied),)
+        )
+    review, daily = fake.channel("review"), fake.channel("daily")
+    async with running_bot(fake, tmp_path / "q.db", clock) as client:
+        refused = await admin(fake, OWNER, "suggestions", {"channel": review})
+        assert refused.text == (
+            f"I can't post suggestions in <#{review.id}>: I am missing Send Messages, Embed Links "
+            "there. Nothing was saved."
+        )
+        await admin(fake, OWNER, "setup", {"channel": daily, "time": "09:00", "timezone": "UTC"})
+        no_files = await admin(fake, OWNER, "recap", {"state": "on"})
+        assert no_files.text == (
+            f"The recap brings a picture: I need Attach Files in <#{daily.id}>. Nothing was saved."
+        )
+        status = await client.quiz.community.community.admin.status(str(guild.id))
+        assert status.settings.review_channel_id is None
+        assert not status.settings.recap_on
