@@ -46,6 +46,10 @@ class CommunityReads(Protocol):
         """Every approved suggestion of a platform (the guilds' own questions)."""
         ...
 
+    async def recap_posted(self, guild_id: str, week: str) -> bool:
+        """Whether a week's recap of the guild is out (or being posted)."""
+        ...
+
     async def correct_by_level(
         self, guild_id: str, start: datetime, end: datetime
     ) -> list[tuple[str, str, str, int]]:

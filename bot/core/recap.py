@@ -138,6 +138,10 @@ class Recaps:
         slot = due_recap(settings, config, now)
         if slot is None:
             return None
+        # A read first: on its day the tick asks every minute, and only the first one posts.
+        week = calendar.period_key(Period.WEEK, slot, config.timezone)
+        if await self._service.store.recap_posted(config.guild_id, week):
+            return None
         recap = await self.build(config, slot)
 
         async def claim(tx: StoreTx) -> bool:

@@ -166,6 +166,13 @@ class CommunityReads(_Rows):
         )
         return [suggestion_from_row(row) for row in rows]
 
+    async def recap_posted(self, guild_id: str, week: str) -> bool:
+        """Whether a week's recap of the guild is out (or being posted)."""
+        row = await self._first(
+            "SELECT 1 FROM recaps WHERE guild_id = ? AND week = ?", (guild_id, week)
+        )
+        return row is not None
+
     async def correct_by_level(
         self, guild_id: str, start: datetime, end: datetime
     ) -> list[tuple[str, str, str, int]]:
