@@ -198,3 +198,23 @@ async def test_recap_and_threads_in_the_daily_channel(slack: SlackHarness) -> No
     assert "1. alice \\u2014" in text
     assert f"https://fake.slack.test/archives/{CHANNEL}/p{daily_ts.replace('.', '')}" in text
     assert "3 members, 3 answers" in text
+
+
+async def test_community_settings_are_for_admins_and_checked_before_saving(
+    slack: SlackHarness,
+) -> None:
+    for text in ("suggestions off", "recap on", "threads on", "community", "rewards x"):
+        assert await slack.reply(BOB, "/quiz-admin", text) == (
+            "Only workspace admins and owners can change the quiz settings."
+        )
+    slack.fake.outside.add(REVIEW)
+    refused = await slack.reply(ADMIN, "/quiz-admin", f"suggestions <#{REVIEW}|review>")
+    assert refused.startswith(f"I am not in <#{REVIEW}> yet: `/invite @quizbot` there")
+    assert "Nothing was saved." in refused
+    assert "• Suggestions: off" in refused
+    needs_setup = await slack.reply(ADMIN, "/quiz-admin", "recap on")
+    assert needs_setup == (
+        "The weekly recap goes to the daily question's channel: run setup first to choose it."
+    )
+    usage = await slack.reply(ADMIN, "/quiz-admin", "threads")
+    assert usage.startswith("Incomplete or extra words for `threads`.")
