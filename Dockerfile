@@ -38,7 +38,7 @@ ENV PATH="/opt/venv/bin:$PATH" \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     QUIZBOT_DB=/data/quizbot.db \
-    QUIZBOT_PACKS=/app/data/questions.yaml
+    QUIZBOT_DEFAULT_PACK=/app/data/questions.yaml
 
 WORKDIR /app
 USER quizbot:quizbot

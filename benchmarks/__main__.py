@@ -1,4 +1,8 @@
-"""`python -m benchmarks`: measure everything, print the table, write bench.json."""
+"""`python -m benchmarks`: measure everything, print the table, write bench.json.
+
+`python -m benchmarks packs` measures pack validation alone and merges its figures into
+an existing bench.json.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,9 @@ import tempfile
 from pathlib import Path
 from time import perf_counter
 
-from benchmarks import dataset, engine, raw, reads
+from benchmarks import dataset, engine, packs, raw, reads
 from benchmarks.common import ROOT, Latency, bank
-from benchmarks.report import Row, Section, Target, table, write_json
+from benchmarks.report import Row, Section, Target, merge_json, table, write_json
 
 OUTPUT = ROOT / "bench.json"
 
@@ -96,8 +100,32 @@ def _sections(
     ]
 
 
+def _pack_section(folder: Path) -> Section:
+    _progress(f"pack validation: {packs.QUESTIONS:,} generated questions…")
+    got = packs.run(folder)
+    return Section(
+        f"Packs: {packs.QUESTIONS:,} generated questions in {packs.FILES} files",
+        [
+            Row("validate_10k_questions_s", "validate (read, check, duplicates)", got.validate_s,
+                "s", Target(5, False)),
+            Row("validate_10k_questions_cpu_s", "validate, CPU time", got.validate_cpu_s, "s"),
+            Row("start_10k_questions_s", "bot start: python, imports, load_bank", got.start_s,
+                "s", Target(10, False)),
+            Row("start_10k_questions_cpu_s", "bot start, CPU time", got.start_cpu_s, "s"),
+            Row("validate_10k_findings", "planted near-copies found (of 5)", got.problems, ""),
+        ],
+    )  # fmt: skip
+
+
 def main() -> None:
     """Run every benchmark in a temporary folder and report."""
+    if sys.argv[1:] == ["packs"]:
+        with tempfile.TemporaryDirectory(prefix="quizbot-bench-") as folder:
+            section = _pack_section(Path(folder))
+        print(table([section]))
+        merge_json(OUTPUT, [section], {"packs_questions": packs.QUESTIONS})
+        print(f"\nmerged into {OUTPUT}")
+        return
     started = perf_counter()
     with tempfile.TemporaryDirectory(prefix="quizbot-bench-") as folder:
         tmp = Path(folder)
@@ -109,8 +137,9 @@ def main() -> None:
         data = dataset.build(tmp / "reads.db", bank())
         _progress("read paths…")
         got = asyncio.run(reads.run(data))
-    sections = _sections(eng, base, data, got)
-    sections[-1].rows.append(Row("total_s", "whole benchmark run", perf_counter() - started, "s"))
+        pack_section = _pack_section(tmp)
+    sections = [*_sections(eng, base, data, got), pack_section]
+    sections[-2].rows.append(Row("total_s", "whole benchmark run", perf_counter() - started, "s"))
 
     print("EXPLAIN QUERY PLAN (biggest-guild sample; SQL captured from SqliteStore)")
     for what, sql, plan in got.plans:
@@ -118,7 +147,8 @@ def main() -> None:
         for line in plan:
             print(f"    {line}")
     print(table(sections))
-    write_json(OUTPUT, sections, {"burst_size": engine.BURST_SIZE, "bursts": engine.BURSTS})
+    extra = {"burst_size": engine.BURST_SIZE, "bursts": engine.BURSTS}
+    write_json(OUTPUT, sections, {**extra, "packs_questions": packs.QUESTIONS})
     print(f"\nwrote {OUTPUT}")
 
 

@@ -102,3 +102,28 @@ def write_json(path: Path, sections: list[Section], extra: dict[str, object]) ->
         **extra,
     }
     path.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+
+
+def merge_json(path: Path, sections: list[Section], extra: dict[str, object]) -> None:
+    """Update bench.json with these figures only, keeping every other figure it holds."""
+    try:
+        figures: dict[str, object] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        figures = {}
+    rows = [r for s in sections for r in s.rows]
+    figures.update({r.key: (None if math.isnan(r.value) else round(r.value, 4)) for r in rows})
+    targets = figures.get("targets")
+    targets = dict(targets) if isinstance(targets, dict) else {}
+    targets.update(
+        {
+            r.key: {"target": str(r.target), "pass": r.target.met(r.value)}
+            for r in rows
+            if r.target is not None
+        }
+    )
+    figures["targets"] = targets
+    meta = figures.get("meta")
+    meta = dict(meta) if isinstance(meta, dict) else {}
+    meta.update(extra)
+    figures["meta"] = meta
+    path.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")

@@ -8,18 +8,21 @@ import json
 import logging
 import os
 import random
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
 from bot.config import Settings
-from bot.core.bank import QuestionBank
+from bot.core.bank import RUNNING_PYTHON, QuestionBank
 from bot.core.errors import PackError
-from bot.core.packs import check_packs, load_bank
+from bot.core.packs import declared_topics, expand_pack_paths, load_bank, read_packs
 from bot.core.questions import Pack
+from bot.core.reloading import PackReloader
 from bot.logs import configure_logging
 from bot.storage.preflight import DatabaseRefused, check_database_file
 
@@ -120,7 +123,7 @@ def _main(argv: Sequence[str] | None) -> int:
     configure_logging(settings.log_level, settings.log_format)
 
     if args.command == "validate":
-        return _validate(args.paths or settings.packs)
+        return _validate(args.paths, settings)
     try:
         return _dispatch(args, settings)
     except DatabaseRefused as exc:
@@ -143,7 +146,11 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "export-pack":
         from bot.ops.export_pack import export_pack_command
 
-        return export_pack_command(settings.db, args.guild, args.out)
+        topics: dict[str, str] = {}
+        for path in expand_pack_paths(settings.pack_paths()):
+            for slug, description in declared_topics(path).items():
+                topics.setdefault(slug, description)
+        return export_pack_command(settings.db, args.guild, args.out, topics)
     if args.command == "guilds":
         from bot.ops.cli import guilds_command
 
@@ -152,40 +159,87 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from bot.ops.cli import health_command
 
         return health_command(settings.db, heartbeat=not args.no_heartbeat)
+    paths = settings.pack_paths()
     try:
-        bank = load_bank(settings.packs)
+        bank = load_bank(paths)
     except PackError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         print("quizbot: refusing to start with invalid question packs", file=sys.stderr)
         return 1
+    reloader = PackReloader(paths, bank)
     # Commands that serve open the store, which refuses an unusable file (DatabaseRefused).
     if args.command == "console":
         from bot.adapters.console.repl import run_console
 
-        return asyncio.run(run_console(bank, settings.db, guild_id=args.guild, rng=random.Random()))
+        return asyncio.run(
+            run_console(
+                bank,
+                settings.db,
+                guild_id=args.guild,
+                rng=random.Random(),
+                reload=reloader.reload_async,
+            )
+        )
     if args.command == "slack":
         from bot.adapters.slack_app import run_slack
 
-        return asyncio.run(run_slack(settings, bank, http_port=args.port))
-    return _run_discord(args.command, settings, bank, getattr(args, "sync", False))
+        return asyncio.run(
+            _reloading_on_sighup(run_slack(settings, bank, http_port=args.port), reloader)
+        )
+    return _run_discord(args.command, settings, reloader, getattr(args, "sync", False))
 
 
-def _run_discord(command: str, settings: Settings, bank: QuestionBank, sync: bool) -> int:
+def _run_discord(command: str, settings: Settings, reloader: PackReloader, sync: bool) -> int:
     from bot.adapters.discord_app.main import run_discord
 
-    return asyncio.run(run_discord(settings, bank, sync=sync, serve=command == "run"))
+    serving = run_discord(settings, reloader.bank, sync=sync, serve=command == "run")
+    return asyncio.run(_reloading_on_sighup(serving, reloader))
 
 
-def _validate(paths: Sequence[Path]) -> int:
-    questions, problems = check_packs(paths)
-    for problem in problems:
+async def _reloading_on_sighup(serving: Coroutine[Any, Any, int], reloader: PackReloader) -> int:
+    """Run the bot; SIGHUP reloads the packs (validated first, the old set kept on error)."""
+    loop = asyncio.get_running_loop()
+    reloads: set[asyncio.Task[Any]] = set()
+
+    def reload() -> None:
+        log.info("SIGHUP: reloading the question packs")
+        task = loop.create_task(reloader.reload_async())
+        reloads.add(task)
+        task.add_done_callback(reloads.discard)
+
+    hangup = getattr(signal, "SIGHUP", None)
+    if hangup is not None:
+        loop.add_signal_handler(hangup, reload)
+    try:
+        return await serving
+    finally:
+        if hangup is not None:
+            loop.remove_signal_handler(hangup)
+
+
+def _validate(paths: Sequence[Path], settings: Settings) -> int:
+    if paths:
+        # Packs checked on their own may use the vocabulary the bundled pack declares.
+        vocabulary = (
+            declared_topics(settings.bundled_pack) if settings.default_pack != "off" else {}
+        )
+        packs = read_packs(paths, vocabulary=vocabulary)
+    else:
+        paths = settings.pack_paths()
+        packs = read_packs(paths)
+    for problem in packs.problems:
         print(problem)
-    if problems:
-        print(f"{len(problems)} problem(s) found", file=sys.stderr)
+    if packs.problems:
+        print(f"{len(packs.problems)} problem(s) found", file=sys.stderr)
         return 1
-    bank = QuestionBank(questions)
+    bank = QuestionBank(packs.questions, packs.topics)
     print(f"{len(bank)} questions in {len(paths)} pack(s)")
+    skipped = len(bank) - sum(bank.counts_by_difficulty().values())
+    if skipped:
+        print(
+            f"{skipped} of them not served on Python {RUNNING_PYTHON} (their `python:` excludes it)"
+        )
     print("by difficulty:")
     for level, count in bank.counts_by_difficulty().items():
         print(f"  {level.value:<8} {count:>4}")

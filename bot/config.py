@@ -8,7 +8,9 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-DEFAULT_PACK = Path(__file__).resolve().parent.parent / "data" / "questions.yaml"
+from bot.core.packs import BUNDLED_PACK
+
+DEFAULT_PACK = BUNDLED_PACK
 
 
 class Settings(BaseSettings):
@@ -21,8 +23,12 @@ class Settings(BaseSettings):
     db: Path = Field(default=Path("quizbot.db"), description="SQLite database file.")
     # A comma-separated list in the environment, not JSON.
     packs: Annotated[list[Path], NoDecode] = Field(
-        default_factory=lambda: [DEFAULT_PACK],
-        description="Question pack files or folders, comma-separated.",
+        default_factory=list,
+        description="More pack files or folders, comma-separated, added to the bundled pack.",
+    )
+    default_pack: Literal["on", "off"] | Path = Field(
+        default="on",
+        description="The bundled pack: on, off, or its path where data/ lives elsewhere.",
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="Log verbosity."
@@ -51,6 +57,29 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    @field_validator("default_pack", mode="before")
+    @classmethod
+    def _switch(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().lower() in ("on", "off"):
+            return value.strip().lower()
+        return value
+
+    def pack_paths(self) -> list[Path]:
+        """The packs the bot loads: the bundled one (unless off), then QUIZBOT_PACKS, each once."""
+        bundled = [] if self.default_pack == "off" else [self.bundled_pack]
+        paths: list[Path] = []
+        seen: set[Path] = set()
+        for path in [*bundled, *self.packs]:
+            if path.resolve() not in seen:
+                seen.add(path.resolve())
+                paths.append(path)
+        return paths
+
+    @property
+    def bundled_pack(self) -> Path:
+        """Where the bundled pack is read from."""
+        return self.default_pack if isinstance(self.default_pack, Path) else DEFAULT_PACK
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -2,28 +2,43 @@
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+import gc
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
-from pydantic_core import ErrorDetails
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from yaml.nodes import MappingNode, Node, SequenceNode
 
 from bot.core.bank import QuestionBank
+from bot.core.duplicates import Entry, find_duplicates
 from bot.core.errors import PackError
-from bot.core.questions import (
-    MAX_POST_BODY,
-    MAX_REVEAL_BODY,
-    Difficulty,
-    Question,
-)
+from bot.core.pack_rules import describe, field_path, question_rules
+from bot.core.questions import Question, TopicDescription, TopicSlug
+from bot.core.yamlnodes import DuplicateKeys, line_of, node_at
+from bot.core.yamlsafe import MAX_PACK_BYTES, compose, construct
 
 NO_ID = "-"
-NEAR_DUPLICATE_RATIO = 0.9
 PACK_SUFFIXES = (".yaml", ".yml")
+BUNDLED_PACK = Path(__file__).resolve().parents[2] / "data" / "questions.yaml"
+
+
+class _Topic(BaseModel):
+    slug: TopicSlug
+    text: TopicDescription
+
+
+_TOPIC = TypeAdapter(_Topic)
+
+
+def printable(text: str) -> str:
+    """Text safe to print: control characters and escapes shown as `\\x1b`, `\\n`, ..."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
 @dataclass(frozen=True)
@@ -36,14 +51,38 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.question_id}: {self.message}"
+        # A pack must not be able to forge output lines or drive the terminal.
+        text = f"{self.file}:{self.line}: {self.question_id}: {self.message}"
+        return printable(text)
 
 
-@dataclass(frozen=True)
-class _Located:
-    question: Question
-    file: str
-    line: int
+@dataclass
+class PackSet:
+    """Everything read from a set of packs: valid questions, merged topics, all problems."""
+
+    questions: list[Question]
+    topics: dict[str, str]
+    problems: list[Problem]
+
+    def bank(self) -> QuestionBank:
+        """The bank of these questions, or PackError listing every problem."""
+        if self.problems:
+            raise PackError([str(problem) for problem in self.problems])
+        return QuestionBank(self.questions, self.topics)
+
+
+@dataclass
+class _FileResult:
+    name: str
+    entries: list[Entry] = field(default_factory=list)
+    topics: dict[str, str] = field(default_factory=dict)
+    topic_uses: list[tuple[str, int, str]] = field(default_factory=list)
+    ids: list[tuple[str, int]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    bundled: bool = False
+
+    def problem(self, line: int, question_id: str, message: str) -> None:
+        self.problems.append(Problem(self.name, line, question_id, message))
 
 
 def expand_pack_paths(paths: Iterable[Path]) -> list[Path]:
@@ -57,237 +96,201 @@ def expand_pack_paths(paths: Iterable[Path]) -> list[Path]:
     return expanded
 
 
+def read_packs(paths: Sequence[Path], *, vocabulary: Mapping[str, str] | None = None) -> PackSet:
+    """Parse and validate every pack; `vocabulary` adds topics declared elsewhere."""
+    with _collector_paused():
+        return _read_packs(paths, vocabulary)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    # Reading builds hundreds of thousands of small objects and no cycles; the cyclic
+    # collector would rescan them all again and again (about a third of the time).
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _read_packs(paths: Sequence[Path], vocabulary: Mapping[str, str] | None) -> PackSet:
+    results = [_check_file(path) for path in expand_pack_paths(paths)]
+    problems = [problem for result in results for problem in result.problems]
+    problems += [
+        Problem(str(path), 1, NO_ID, "folder holds no pack files (*.yaml, *.yml)")
+        for path in paths
+        if path.is_dir() and not expand_pack_paths([path])
+    ]
+    topics = dict(vocabulary or {})
+    for result in results:
+        for slug, description in result.topics.items():
+            topics.setdefault(slug, description)
+    problems += _cross_pack_problems(results, topics)
+    problems.sort(key=lambda p: (p.file, p.line))
+    questions = [entry.question for result in results for entry in result.entries]
+    return PackSet(questions, dict(sorted(topics.items())), problems)
+
+
 def check_packs(paths: Sequence[Path]) -> tuple[list[Question], list[Problem]]:
     """Parse and validate every pack; returns the valid questions and all problems found."""
-    located: list[_Located] = []
-    problems: list[Problem] = []
-    for path in expand_pack_paths(paths):
-        file_questions, file_problems = _check_file(path)
-        located.extend(file_questions)
-        problems.extend(file_problems)
-    problems.extend(_cross_pack_problems(located))
-    problems.sort(key=lambda p: (p.file, p.line))
-    return [item.question for item in located], problems
+    packs = read_packs(paths)
+    return packs.questions, packs.problems
 
 
 def load_bank(paths: Sequence[Path]) -> QuestionBank:
     """The question bank of the given packs, or PackError listing every problem."""
-    questions, problems = check_packs(paths)
-    if problems:
-        raise PackError([str(problem) for problem in problems])
-    if not questions:
+    packs = read_packs(paths)
+    if not packs.problems and not packs.questions:
         raise PackError([f"{', '.join(map(str, paths)) or '(no packs)'}: no questions found"])
-    return QuestionBank(questions)
+    return packs.bank()
 
 
-def _check_file(path: Path) -> tuple[list[_Located], list[Problem]]:
-    name = str(path)
+def declared_topics(path: Path) -> dict[str, str]:
+    """The `topics:` map of one pack, empty when it has none or cannot be read."""
+    return _check_file(path).topics
+
+
+def _check_file(path: Path) -> _FileResult:
+    result = _FileResult(str(path))
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        return [], [Problem(name, 1, NO_ID, f"cannot read pack: {reason}")]
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 1
-        reason = getattr(exc, "problem", None) or str(exc)
-        return [], [Problem(name, line, NO_ID, f"YAML syntax error: {reason}")]
+        if path.stat().st_size > MAX_PACK_BYTES:
+            limit = MAX_PACK_BYTES / 2**20
+            result.problem(1, NO_ID, f"cannot read pack: larger than {limit:g} MB")
+            return result
+        data = path.read_bytes()
+    except OSError as exc:
+        result.problem(1, NO_ID, f"cannot read pack: {exc.strerror or exc}")
+        return result
+    composed, yaml_problems = compose(data)
+    root = composed.root
+    for yaml_problem in yaml_problems:
+        result.problem(yaml_problem.line, NO_ID, yaml_problem.message)
+    if yaml_problems:
+        return result
     if root is None:
-        return [], [Problem(name, 1, NO_ID, "pack is empty: expected a 'questions:' list")]
-    questions_node = _mapping_value(root, "questions")
-    if not isinstance(root, yaml.MappingNode) or not isinstance(questions_node, yaml.SequenceNode):
-        return [], [
-            Problem(name, _line(root), NO_ID, "expected a mapping with a 'questions:' list")
-        ]
-
-    located: list[_Located] = []
-    problems: list[Problem] = [
-        Problem(name, _line(node), NO_ID, f"unknown top-level field '{key}'")
-        for key, node in _mapping_items(root)
-        if key != "questions"
-    ]
-    for position, node in enumerate(questions_node.value, start=1):
-        data = _construct(node)
-        qid = _question_label(data, position)
-        problems.extend(
-            Problem(name, _line(dup), qid, f"field '{key}' appears twice")
-            for key, dup in _duplicate_keys(node)
-        )
-        try:
-            question = Question.model_validate(data)
-        except ValidationError as exc:
-            problems.extend(
-                Problem(name, _line(_node_at(node, error["loc"])), qid, _describe(error))
-                for error in exc.errors()
-            )
-            continue
-        located.append(_Located(question, name, _line(node)))
-        problems.extend(Problem(name, _line(node), qid, msg) for msg in _length_problems(question))
-    return located, problems
+        result.problem(1, NO_ID, "pack is empty: expected a 'questions:' list")
+        return result
+    if not isinstance(root, MappingNode):
+        result.problem(line_of(root), NO_ID, "expected a mapping with a 'questions:' list")
+        return result
+    result.bundled = _is_bundled(result.name)
+    _check_top_level(root, result, DuplicateKeys(composed.duplicate_keys))
+    return result
 
 
-def _cross_pack_problems(located: list[_Located]) -> list[Problem]:
-    problems: list[Problem] = []
-    first_by_id: dict[str, _Located] = {}
-    for item in located:
-        qid = item.question.id
-        if qid in first_by_id:
-            first = first_by_id[qid]
-            problems.append(
-                Problem(
-                    item.file,
-                    item.line,
-                    qid,
-                    f"duplicate id, first used at {first.file}:{first.line}",
-                )
-            )
+def _check_top_level(root: MappingNode, result: _FileResult, duplicates: DuplicateKeys) -> None:
+    for key_node in duplicates.within(root, deep=False):
+        result.problem(line_of(key_node), NO_ID, f"field '{key_node.value}' appears twice")
+    lists: list[Node] = []
+    for key_node, value in root.value:
+        key = str(key_node.value)
+        if key == "questions":
+            lists.append(value)
+        elif key == "topics":
+            _check_topics(value, result, duplicates)
         else:
-            first_by_id[qid] = item
+            result.problem(line_of(key_node), NO_ID, f"unknown top-level field '{key}'")
+    if not lists:
+        result.problem(line_of(root), NO_ID, "expected a mapping with a 'questions:' list")
+    position = 0
+    for questions in lists:
+        if not isinstance(questions, SequenceNode):
+            result.problem(line_of(questions), NO_ID, "'questions' must be a list")
+            continue
+        for node in questions.value:
+            position += 1
+            _check_question(node, position, result, duplicates)
+    if lists and position == 0:
+        result.problem(line_of(lists[0]), NO_ID, "pack has no questions")
 
-    normalized = [(item, _normalized(item.question.prompt)) for item in located]
-    for index, (item, text) in enumerate(normalized):
-        for earlier, earlier_text in normalized[:index]:
-            if _similar(text, earlier_text):
-                kind = "duplicate" if text == earlier_text else "near-duplicate"
+
+def _check_topics(node: Node, result: _FileResult, duplicates: DuplicateKeys) -> None:
+    for key_node in duplicates.within(node):
+        result.problem(line_of(key_node), NO_ID, f"topic '{key_node.value}' appears twice")
+    if not isinstance(node, MappingNode):
+        result.problem(line_of(node), NO_ID, "topics: expected a map of slug: one-line description")
+        return
+    for key_node, value_node in node.value:
+        # Each entry stands alone, so one bad entry does not undeclare the others.
+        try:
+            entry = _TOPIC.validate_python(
+                {"slug": construct(key_node), "text": construct(value_node)}
+            )
+        except yaml.YAMLError as exc:
+            result.problem(line_of(key_node), NO_ID, f"topics: {exc}")
+        except ValidationError as exc:
+            for error in exc.errors():
+                on_key = error["loc"][:1] == ("slug",)
+                error["loc"] = ("topics",) if on_key else ("topics", str(key_node.value))
+                target = key_node if on_key else value_node
+                result.problem(line_of(target), NO_ID, describe(error))
+        else:
+            result.topics.setdefault(entry.slug, entry.text)
+
+
+def _check_question(
+    node: Node, position: int, result: _FileResult, duplicates: DuplicateKeys
+) -> None:
+    try:
+        data = construct(node)
+    except yaml.YAMLError as exc:
+        result.problem(line_of(node), f"question #{position}", f"YAML error: {exc}")
+        return
+    qid = _question_label(data, position)
+    if isinstance(data, dict) and isinstance(data.get("id"), str):
+        result.ids.append((data["id"], line_of(node)))
+    for key_node in duplicates.within(node):
+        result.problem(line_of(key_node), qid, f"field '{key_node.value}' appears twice")
+    try:
+        question = Question.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            result.problem(line_of(node_at(node, error["loc"])), qid, describe(error))
+        return
+    result.entries.append(Entry(question, result.name, line_of(node)))
+    for index, topic in enumerate(question.topics):
+        result.topic_uses.append((topic, line_of(node_at(node, ("topics", index))), qid))
+    for loc, message in question_rules(question, bundled=result.bundled):
+        where = f"{field_path(loc)}: " if loc else ""
+        result.problem(line_of(node_at(node, loc)), qid, where + message)
+
+
+def _cross_pack_problems(results: list[_FileResult], topics: Mapping[str, str]) -> list[Problem]:
+    problems: list[Problem] = []
+    first_by_id: dict[str, str] = {}
+    for result in results:
+        for qid, line in result.ids:
+            where = f"{result.name}:{line}"
+            if qid in first_by_id:
+                first = first_by_id[qid]
                 problems.append(
-                    Problem(
-                        item.file,
-                        item.line,
-                        item.question.id,
-                        f"{kind} prompt of '{earlier.question.id}' ({earlier.file}:{earlier.line})",
-                    )
+                    Problem(result.name, line, qid, f"duplicate id, first used at {first}")
                 )
-                break
+            else:
+                first_by_id[qid] = where
+        problems += [
+            Problem(result.name, line, qid, f"topic '{topic}' is not declared in a 'topics:' map")
+            for topic, line, qid in result.topic_uses
+            if topic not in topics
+        ]
+    entries = [entry for result in results for entry in result.entries]
+    problems += [
+        Problem(f.entry.file, f.entry.line, f.entry.question.id, f.message)
+        for f in find_duplicates(entries)
+    ]
     return problems
 
 
-def _length_problems(question: Question) -> list[str]:
-    """Limits that depend on how a post renders, not on one field alone."""
-    # Buttons carry only the choice letter, so the 80-character button label limit
-    # cannot be reached; the choice texts live in the message body instead.
-    problems = []
-    choice_lines = sum(len(c.text) + 8 for c in question.choices or [])
-    body = len(question.prompt) + choice_lines
-    if body > MAX_POST_BODY:
-        problems.append(f"prompt and choices are {body} characters, the limit is {MAX_POST_BODY}")
-    reveal = (
-        body
-        + sum(len(line) + 4 for line in question.answer)
-        + len(question.explanation)
-        + 200  # headings and the tally line
-    )
-    if reveal > MAX_REVEAL_BODY:
-        problems.append(
-            f"revealed post would be about {reveal} characters, the limit is {MAX_REVEAL_BODY}"
-        )
-    return problems
-
-
-def _describe(error: ErrorDetails) -> str:
-    field = _field_path(error["loc"])
-    kind = error["type"]
-    ctx = error.get("ctx") or {}
-    value = error.get("input")
-    where = f"{field}: " if field else ""
-    if kind == "missing":
-        return f"missing field '{field}'"
-    if kind == "extra_forbidden":
-        return f"unknown field '{field}'"
-    if kind == "enum" and field == "difficulty":
-        levels = ", ".join(level.value for level in Difficulty)
-        return f"unknown difficulty '{value}' (expected one of {levels})"
-    if kind == "string_too_short":
-        return f"{where}is empty"
-    if kind == "string_too_long":
-        length = len(str(value).strip())
-        return f"{where}is {length} characters, the limit is {ctx.get('max_length')}"
-    if kind == "string_pattern_mismatch":
-        return f"{where}'{value}' is not a slug (lowercase letters, digits, single hyphens)"
-    if kind == "too_short":
-        return f"{where}needs at least {ctx.get('min_length')} item(s)"
-    if kind == "too_long":
-        return f"{where}allows at most {ctx.get('max_length')} item(s)"
-    if kind == "value_error":
-        return f"{where}{ctx.get('error', error['msg'])}"
-    return f"{where}{error['msg'].lower()}"
-
-
-def _field_path(loc: tuple[int | str, ...]) -> str:
-    path = ""
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else part)
-    return path
+def _is_bundled(name: str) -> bool:
+    try:
+        return Path(name).resolve() == BUNDLED_PACK
+    except OSError:
+        return False
 
 
 def _question_label(data: Any, position: int) -> str:
     if isinstance(data, dict) and isinstance(data.get("id"), str) and data["id"].strip():
         return str(data["id"])
     return f"question #{position}"
-
-
-def _normalized(prompt: str) -> str:
-    # Case and spacing never make two questions different; operators in code do.
-    return " ".join(prompt.lower().split())
-
-
-def _similar(a: str, b: str) -> bool:
-    if a == b:
-        return True
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    # The cheap upper bounds reject almost every pair before the real ratio runs.
-    return (
-        matcher.real_quick_ratio() >= NEAR_DUPLICATE_RATIO
-        and matcher.quick_ratio() >= NEAR_DUPLICATE_RATIO
-        and matcher.ratio() >= NEAR_DUPLICATE_RATIO
-    )
-
-
-def _construct(node: yaml.Node) -> Any:
-    loader = yaml.SafeLoader("")
-    try:
-        return loader.construct_document(node)
-    finally:
-        loader.dispose()
-
-
-def _line(node: yaml.Node | None) -> int:
-    return node.start_mark.line + 1 if node is not None else 1
-
-
-def _mapping_items(node: yaml.Node) -> list[tuple[str, yaml.Node]]:
-    if not isinstance(node, yaml.MappingNode):
-        return []
-    return [(str(key.value), value) for key, value in node.value]
-
-
-def _mapping_value(node: yaml.Node, key: str) -> yaml.Node | None:
-    return next((value for k, value in _mapping_items(node) if k == key), None)
-
-
-def _duplicate_keys(node: yaml.Node) -> list[tuple[str, yaml.Node]]:
-    seen: set[str] = set()
-    duplicates = []
-    for key_node, _ in node.value if isinstance(node, yaml.MappingNode) else []:
-        if key_node.value in seen:
-            duplicates.append((str(key_node.value), key_node))
-        seen.add(key_node.value)
-    return duplicates
-
-
-def _node_at(node: yaml.Node, loc: tuple[int | str, ...]) -> yaml.Node:
-    """The deepest YAML node on the error's path, so the line points at the field itself."""
-    for part in loc:
-        if isinstance(part, int) and isinstance(node, yaml.SequenceNode):
-            if part >= len(node.value):
-                break
-            node = node.value[part]
-        elif isinstance(part, str) and isinstance(node, yaml.MappingNode):
-            child = _mapping_value(node, part)
-            if child is None:
-                break
-            node = child
-        else:
-            break
-    return node

@@ -11,7 +11,7 @@ from pydantic import Field, ValidationError
 from pydantic_core import ErrorDetails
 
 from bot.core.errors import QuizError
-from bot.core.packs import _describe, _length_problems
+from bot.core.pack_rules import describe, question_rules
 from bot.core.questions import Question
 
 WRONG_CHOICES = 3
@@ -103,7 +103,10 @@ def check_form(form: SuggestionForm, known_topics: Iterable[str]) -> Question:
         question = None
         problems += [_message(error) for error in exc.errors()]
     if question is not None:
-        problems += _length_problems(question)
+        problems += [
+            f"{_label(loc)}: {message}" if loc else message
+            for loc, message in question_rules(question, bundled=False)
+        ]
     unknown = [t for t in form.topic_list() if re.fullmatch(r"[a-z0-9-]+", t) and t not in known]
     if unknown:
         problems.append(
@@ -125,7 +128,7 @@ def _message(error: ErrorDetails) -> str:
     loc = error["loc"]
     if loc != ("difficulty",):
         error = {**error, "loc": (_label(loc),)}
-    message = _describe(error)
+    message = describe(error)
     return message[:1].upper() + message[1:]
 
 

@@ -51,6 +51,8 @@ questions:
         correct: true
       - text: "2"
         why: Off by one.
+topics:
+  basics: Syntax and builtins.
 """
 
 
@@ -183,7 +185,7 @@ def test_rendered_reveal_must_fit_one_discord_embed(tmp_path: Path) -> None:
 def test_yaml_syntax_error_has_its_line(tmp_path: Path) -> None:
     text = GOOD.replace("    topics: [basics]", "    topics: [basics")
     assert problems_of(tmp_path, text) == [
-        "pack.yaml:5: -: YAML syntax error: expected ',' or ']', but got ':'"
+        "pack.yaml:5: -: YAML syntax error: did not find expected ',' or ']'"
     ]
 
 
@@ -195,7 +197,7 @@ def test_not_a_pack(tmp_path: Path) -> None:
         "pack.yaml:1: -: pack is empty: expected a 'questions:' list"
     ]
     assert problems_of(tmp_path, GOOD + "extras: 1\n") == [
-        "pack.yaml:13: -: unknown top-level field 'extras'"
+        "pack.yaml:15: -: unknown top-level field 'extras'"
     ]
 
 

@@ -91,7 +91,7 @@ def test_database_volume_and_environment(final: list[Instruction]) -> None:
     assert only(final, "VOLUME").args in ("/data", '["/data"]')
     env = " ".join(i.args for i in final if i.keyword == "ENV")
     assert "QUIZBOT_DB=/data/quizbot.db" in env.split()
-    assert "QUIZBOT_PACKS=/app/data/questions.yaml" in env.split()
+    assert "QUIZBOT_DEFAULT_PACK=/app/data/questions.yaml" in env.split()
     assert any(i.keyword == "COPY" and i.args == "data/ /app/data/" for i in final)
     run_lines = " ".join(i.args for i in final if i.keyword == "RUN")
     assert "chown quizbot:quizbot /data" in run_lines, "the volume is writable by the user"

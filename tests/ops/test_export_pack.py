@@ -10,7 +10,7 @@ from bot.__main__ import main
 from bot.config import DEFAULT_PACK
 from bot.core.community import Community
 from bot.core.model import Member
-from bot.core.packs import check_packs
+from bot.core.packs import check_packs, declared_topics
 from bot.core.service import QuizService
 from bot.storage.sqlite import SqliteStore
 from tests.community_fakes import GOOD_FORM, form
@@ -58,6 +58,10 @@ async def test_the_export_is_a_valid_pack_of_the_approved_questions(
     pack = tmp_path / "suggested.yaml"
     pack.write_text(captured.out, encoding="utf-8")
     assert "  # suggested by Alice\n  - id: suggested-1\n" in captured.out
+    bundled = declared_topics(DEFAULT_PACK)
+    declared = declared_topics(pack)
+    assert declared["asyncio"] == bundled["asyncio"], "topics described as the packs do"
+    assert set(declared) == {"asyncio", "basics"}
 
     questions, problems = check_packs([pack])
     assert problems == []

@@ -15,6 +15,8 @@ def post(view: PostView) -> str:
     p, q = view.post, view.question
     head = f"[#{p.post_id} {p.kind.value} · {q.difficulty.value} · {', '.join(q.topics)}]"
     lines = [head, q.prompt]
+    if q.code is not None:
+        lines.append(f"```python\n{q.code}\n```")
     if q.is_choice:
         lines += [f"  {letter}) {text}" for letter, _, text in view.shown_choices]
         letters = "".join(letter for letter, _, _ in view.shown_choices)

@@ -24,6 +24,7 @@ from bot.core.model import Member, Period, PostKind, PostView, RankBy, RevealVie
 from bot.core.parsing import parse_difficulty
 from bot.core.ports import Clock, SystemClock
 from bot.core.questions import CHOICE_LETTERS, Difficulty
+from bot.core.reloading import ReloadResult
 from bot.core.service import QuizService
 from bot.storage.sqlite import SqliteStore
 
@@ -43,8 +44,11 @@ Commands:
   /topics                           list the topics
   /admin setup CHANNEL HH:MM ZONE | reveal daily:8h draw:60s | difficulty LEVEL|mixed|ramp
          days mon-fri|every|LIST | pause | resume | postnow | ping ROLE|none | status
+         reload (the question packs)
 {COMMUNITY_HELP}
   /help, /quit (or Ctrl-D)          Ctrl-C clears the line you are typing; arrows recall history"""
+
+Reload = Callable[[], Awaitable[ReloadResult]]
 
 
 class ConsolePublisher:
@@ -66,8 +70,11 @@ class ConsolePublisher:
 class Console:
     """Turns one line of input into a call on the engine and prints the result."""
 
-    def __init__(self, service: QuizService, guild_id: str, out: TextIO) -> None:
+    def __init__(
+        self, service: QuizService, guild_id: str, out: TextIO, reload: Reload | None = None
+    ) -> None:
         self.service = service
+        self._reload = reload
         self.admin = GuildAdmin(service)
         self.guild_id = guild_id
         self.member = Member("console:you", "you")
@@ -234,7 +241,12 @@ class Console:
 
     async def _topics(self, args: list[str]) -> None:
         counts = self.service.bank.counts_by_topic()
-        self.say(", ".join(f"{topic} ({count})" for topic, count in counts.items()))
+        described = self.service.bank.topics
+        lines = []
+        for topic, count in counts.items():
+            about = described.get(topic, "")
+            lines.append(f"{topic} ({count}): {about}" if about else f"{topic} ({count})")
+        self.say("\n".join(lines))
 
     async def _help(self, args: list[str]) -> None:
         self.say(HELP)
@@ -243,9 +255,14 @@ class Console:
         if await self.community.admin(args):
             return
         if not args:
-            self.say("Usage: /admin setup|reveal|difficulty|days|pause|resume|postnow|ping|status")
+            self.say(
+                "Usage: /admin setup|reveal|difficulty|days|pause|resume|postnow|ping|status|reload"
+            )
             return
         action, rest = args[0].lower(), args[1:]
+        if action == "reload" and not rest:
+            await self._reload_packs()
+            return
         if action == "postnow" and not rest:
             await self._daily(rest)
             return
@@ -271,6 +288,15 @@ class Console:
             return
         self.say(render.status(await self.admin.status(self.guild_id)))
 
+    async def _reload_packs(self) -> None:
+        if self._reload is None:
+            self.say("Reloading is not available here.")
+            return
+        result = await self._reload()
+        for problem in result.problems:
+            self.say(problem)
+        self.say(result.summary())
+
 
 def _member_id(name: str) -> str:
     return "console:" + name.strip().lower()
@@ -286,6 +312,7 @@ async def run_console(
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
     prompt: PromptSession[str] | None = None,
+    reload: Reload | None = None,
 ) -> int:
     """Play until end of input or /quit: a line editor on a terminal, plain lines from a pipe."""
     stdin = stdin or sys.stdin
@@ -302,7 +329,7 @@ async def run_console(
             platform="console",
             publisher=ConsolePublisher(out),
         )
-        console = Console(service, guild_id, out)
+        console = Console(service, guild_id, out, reload)
         await console.community.community.start()
         if (await service.config(guild_id)).channel_id is None:
             await service.update_config(guild_id, channel_id=CHANNEL)

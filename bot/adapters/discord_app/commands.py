@@ -26,8 +26,12 @@ async def topic_autocomplete(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
     """At most 25 topics matching what was typed; the command re-checks the value."""
-    topics = quiz_of(interaction).service.bank.search_topics(current)
-    return [app_commands.Choice(name=t, value=t) for t in topics]
+    bank = quiz_of(interaction).service.bank
+    described = bank.topics
+    return [
+        app_commands.Choice(name=render.topic_label(t, described.get(t, "")), value=t)
+        for t in bank.search_topics(current)
+    ]
 
 
 async def timezone_autocomplete(

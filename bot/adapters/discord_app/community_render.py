@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import discord
 
+from bot.adapters.discord_app.markdown import md, question_body
 from bot.adapters.discord_app.render import plain, timestamp
 from bot.core.community_admin import CommunityStatus
 from bot.core.community_model import Recap, Suggestion, SuggestionStatus
@@ -26,15 +27,16 @@ def message_link(guild_id: str, channel_id: str, message_id: str) -> str:
 def suggestion_embed(suggestion: Suggestion) -> discord.Embed:
     """A suggestion as reviewers see it: the whole question, the key marked, every why."""
     q = suggestion.question
-    lines = [plain(q.prompt), ""]
+    # The question is pack text, shown as a post of it would show it (code stays code).
+    lines = [question_body(q), ""]
     for letter, choice in zip(CHOICE_LETTERS, q.choices or [], strict=False):
         if choice.correct:
-            lines.append(f"✅ **{letter})** {plain(choice.text)}")
+            lines.append(f"✅ **{letter})** {md(choice.text)}")
         else:
-            lines.append(f"▫️ **{letter})** {plain(choice.text)}")
+            lines.append(f"▫️ **{letter})** {md(choice.text)}")
             if choice.why:
-                lines.append(f"  *why not:* {plain(choice.why)}")
-    lines += ["", "**Explanation**", plain(q.explanation)]
+                lines.append(f"  *why not:* {md(choice.why)}")
+    lines += ["", "**Explanation**", md(q.explanation)]
     embed = discord.Embed(
         title=f"Suggestion #{suggestion.suggestion_id} · {q.difficulty.value} · "
         f"{', '.join(q.topics)}",

@@ -122,8 +122,7 @@ class AnswerModal(discord.ui.Modal, title="Your answer"):
             )
             view = receipt.view
             if view.post.kind is PostKind.PRIVATE:
-                model = "\n".join(f"• {line}" for line in view.question.answer)
-                await reply(interaction, f"Your answer is in. The model answer:\n{model}")
+                await reply(interaction, render.model_answer(view))
                 return
             reveal = render.timestamp(int(view.post.reveal_at.timestamp()))
             await reply(

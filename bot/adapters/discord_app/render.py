@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import discord
 
+from bot.adapters.discord_app.markdown import md, question_body
 from bot.core.admin import Status
 from bot.core.model import Leaderboard, MemberStats, PostKind, PostView, RankBy, RevealView
 from bot.core.parsing import format_days, format_duration
@@ -13,6 +14,9 @@ from bot.core.questions import Difficulty
 from bot.core.suggestion_form import credit_of
 
 NO_PINGS = discord.AllowedMentions.none()
+EMBED_LIMIT = 4096
+MESSAGE_LIMIT = 2000
+CHOICE_NAME_LIMIT = 100
 
 _COLOURS = {
     Difficulty.ENTRY: 0x57F287,
@@ -33,6 +37,12 @@ def plain(text: str) -> str:
     return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
 
 
+def topic_label(slug: str, description: str) -> str:
+    """An autocomplete entry: the slug and what it covers, within Discord's 100 characters."""
+    label = f"{slug} — {description}" if description else slug
+    return label if len(label) <= CHOICE_NAME_LIMIT else label[: CHOICE_NAME_LIMIT - 1] + "…"
+
+
 def timestamp(unix: int) -> str:
     """A relative time each reader sees in their own zone."""
     return discord.utils.format_dt(datetime.fromtimestamp(unix, UTC), "R")
@@ -46,8 +56,8 @@ def _header(view: PostView) -> str:
 def post_embed(view: PostView) -> discord.Embed:
     """An open post: prompt, choices as lettered lines, and when it reveals."""
     q = view.question
-    lines = [q.prompt, ""]
-    lines += [f"**{letter})** {text}" for letter, _, text in view.shown_choices]
+    lines = [question_body(q), ""]
+    lines += [f"**{letter})** {md(text)}" for letter, _, text in view.shown_choices]
     if view.post.kind is PostKind.PRIVATE:
         footer = "Only you see this practice question; it reveals when you answer."
     else:
@@ -63,27 +73,27 @@ def post_embed(view: PostView) -> discord.Embed:
 def reveal_embed(view: RevealView) -> discord.Embed:
     """A revealed post: the correct choice marked, the tally, the answer and why."""
     q, tally = view.question, view.tally
-    lines = [q.prompt, ""]
+    lines = [question_body(q), ""]
     for letter, index, text in view.shown_choices:
         count = tally.per_choice.get(index, 0)
         if index == q.correct_index:
-            lines.append(f"✅ **{letter}) {text}** — {count}")
+            lines.append(f"✅ **{letter}) {md(text)}** — {count}")
         else:
-            lines.append(f"▫️ {letter}) {text} — {count}")
+            lines.append(f"▫️ {letter}) {md(text)} — {count}")
     lines += [
         "",
         f"**Answered {tally.answered} · correct {tally.correct} ({tally.percent_correct}%)**",
         "",
         "**Answer**",
-        *(f"• {line}" for line in q.answer),
+        *(f"• {md(line)}" for line in q.answer),
         "",
-        q.explanation,
+        md(q.explanation),
     ]
     if not q.is_choice:
         lines += ["", "Answered? Grade yourself with the buttons below."]
     embed = discord.Embed(
         title=f"{_header(view)} · revealed",
-        description="\n".join(lines)[:4096],
+        description="\n".join(lines)[:EMBED_LIMIT],
         colour=_COLOURS[q.difficulty],
     )
     if credit := credit_of(q):  # a member's approved suggestion
@@ -99,11 +109,17 @@ def private_result(view: PostView, choice: int, correct: bool) -> discord.Embed:
     lines = [
         f"{verdict} You chose **{view.letter_of(choice)}**; the answer is **{right}**.",
         "",
-        *(f"• {line}" for line in q.answer),
+        *(f"• {md(line)}" for line in q.answer),
         "",
-        q.explanation,
+        md(q.explanation),
     ]
-    return discord.Embed(title=_header(view), description="\n".join(lines)[:4096])
+    return discord.Embed(title=_header(view), description="\n".join(lines)[:EMBED_LIMIT])
+
+
+def model_answer(view: PostView) -> str:
+    """The private reply to an open practice question: its model answer, as one message."""
+    lines = "\n".join(f"• {md(line)}" for line in view.question.answer)
+    return f"Your answer is in. The model answer:\n{lines}"[:MESSAGE_LIMIT]
 
 
 def stats_embed(name: str, s: MemberStats | None) -> discord.Embed:

@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.adapters.slack_app import actions
+from bot.adapters.slack_app.mrkdwn import escape as escape
+from bot.adapters.slack_app.mrkdwn import mrkdwn, question_body
 from bot.core.model import PostKind, PostView, RevealView
 from bot.core.service import MAX_OPEN_ANSWER
 from bot.core.suggestion_form import credit_of
@@ -21,11 +23,6 @@ _KIND_LABEL = {
     PostKind.DRAW: "Quiz",
     PostKind.PRIVATE: "Practice question",
 }
-
-
-def escape(text: str) -> str:
-    """Make text inert for mrkdwn: no mention, channel ping or link can be smuggled in."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def slack_date(when: datetime) -> str:
@@ -123,9 +120,9 @@ def post_blocks(view: PostView, ping: str | None = None) -> list[Block]:
     else:
         state = f"reveals {slack_date(post.reveal_at)}"
     blocks.append(context(_headline(view, state)))
-    blocks.append(section(escape(question.prompt)))
+    blocks.append(section(question_body(question)))
     if question.is_choice:
-        lines = [f"*{letter})* {escape(text)}" for letter, _, text in view.shown_choices]
+        lines = [f"*{letter})* {mrkdwn(text)}" for letter, _, text in view.shown_choices]
         blocks.append(section("\n".join(lines)))
         buttons = [
             _button(letter, actions.choice_id(post.post_id, index), f"{post.post_id}:{index}")
@@ -149,18 +146,18 @@ def reveal_text(view: RevealView) -> str:
 def reveal_blocks(view: RevealView, *, verdict: str | None = None) -> list[Block]:
     """A revealed post: no answer buttons, the correct choice marked, tally and explanation."""
     post, question, tally = view.post, view.question, view.tally
-    blocks = [context(_headline(view, "revealed")), section(escape(question.prompt))]
+    blocks = [context(_headline(view, "revealed")), section(question_body(question))]
     if question.is_choice:
         lines = []
         for letter, index, text in view.shown_choices:
             count = tally.per_choice.get(index, 0)
             choice = question.choices[index] if question.choices else None
             if index == question.correct_index:
-                lines.append(f":white_check_mark: *{letter}) {escape(text)}* — {count}")
+                lines.append(f":white_check_mark: *{letter}) {mrkdwn(text)}* — {count}")
             else:
-                lines.append(f":heavy_minus_sign: {letter}) {escape(text)} — {count}")
+                lines.append(f":heavy_minus_sign: {letter}) {mrkdwn(text)} — {count}")
                 if choice is not None and choice.why:
-                    lines.append(f"      _{escape(choice.why)}_")
+                    lines.append(f"      _{mrkdwn(choice.why)}_")
         blocks.append(section("\n".join(lines)))
         summary = f"{tally.answered} answered · {tally.correct} correct ({tally.percent_correct}%)"
     else:
@@ -169,9 +166,9 @@ def reveal_blocks(view: RevealView, *, verdict: str | None = None) -> list[Block
         blocks.append(context(summary))
     if verdict:
         blocks.append(section(verdict))
-    answer = "\n".join(f"• {escape(line)}" for line in question.answer)
+    answer = "\n".join(f"• {mrkdwn(line)}" for line in question.answer)
     blocks.append(section(f"*Answer*\n{answer}"))
-    blocks.extend(_sections(escape(question.explanation)))
+    blocks.extend(_sections(mrkdwn(question.explanation)))
     if credit := credit_of(question):  # a member's approved suggestion
         blocks.append(context(f"Suggested by {escape(credit)}"))
     if not question.is_choice and post.kind is not PostKind.PRIVATE:
@@ -198,7 +195,7 @@ def answer_modal(view: PostView, metadata: str) -> Block:
         "submit": {"type": "plain_text", "text": "Submit"},
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": [
-            section(escape(view.question.prompt)),
+            section(question_body(view.question)),
             {
                 "type": "input",
                 "block_id": actions.MODAL_BLOCK,

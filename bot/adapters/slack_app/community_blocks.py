@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.adapters.slack_app.blocks import Block, context, escape, section, slack_date
+from bot.adapters.slack_app.mrkdwn import mrkdwn, question_body
 from bot.core.community_admin import CommunityStatus
 from bot.core.community_model import Recap, Suggestion, SuggestionStatus
 from bot.core.errors import InvalidInput
@@ -176,20 +177,20 @@ def review_blocks(suggestion: Suggestion) -> list[Block]:
     lines = []
     for letter, choice in zip(CHOICE_LETTERS, q.choices or [], strict=False):
         if choice.correct:
-            lines.append(f":white_check_mark: *{letter}) {escape(choice.text)}*")
+            lines.append(f":white_check_mark: *{letter})* {mrkdwn(choice.text)}")
         else:
-            lines.append(f":heavy_minus_sign: {letter}) {escape(choice.text)}")
+            lines.append(f":heavy_minus_sign: {letter}) {mrkdwn(choice.text)}")
             if choice.why:
-                lines.append(f"      _why not: {escape(choice.why)}_")
+                lines.append(f"      why not: {mrkdwn(choice.why)}")
     head = (
         f"*Suggestion #{suggestion.suggestion_id}* · `{q.difficulty.value}` · "
         f"{', '.join(escape(t) for t in q.topics)} · by {escape(suggestion.author.name)}"
     )
     blocks = [
         context(head),
-        section(escape(q.prompt)),
+        section(question_body(q)),
         section("\n".join(lines)),
-        section(f"*Explanation*\n{escape(q.explanation)}"),
+        section(f"*Explanation*\n{mrkdwn(q.explanation)}"),
     ]
     if suggestion.status is SuggestionStatus.PENDING:
         sid = suggestion.suggestion_id

@@ -8,6 +8,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack_app import blocks, community_blocks
+from bot.adapters.slack_app.mrkdwn import mrkdwn
 from bot.adapters.slack_app.publisher import MESSAGE_GONE, channel_problem, error_code
 from bot.core.community_model import Recap, Suggestion
 from bot.core.community_ports import RoleChangeFailed
@@ -80,11 +81,11 @@ class SlackCommunityPublisher:
         """Reply in the daily post's thread with the answer and its explanation."""
         assert view.post.message_id is not None
         question = view.question
-        answer = "\n".join(f"• {blocks.escape(line)}" for line in question.answer)
+        answer = "\n".join(f"• {mrkdwn(line)}" for line in question.answer)
         content = [
             blocks.section(f"*{blocks.escape(title)}*"),
             blocks.section(f"*Answer*\n{answer}"),
-            blocks.section(blocks.escape(question.explanation)),
+            blocks.section(mrkdwn(question.explanation)),
         ]
         await self._post(view.post.channel_id, title, content, thread_ts=view.post.message_id)
 

@@ -29,6 +29,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.adapters.discord_app.client import QuizClient
 from bot.adapters.discord_app.main import build_client
+from bot.core.bank import QuestionBank
 from bot.core.model import PostView
 from bot.scheduling import daily_job_id, reveal_job_id
 from bot.storage.sqlite import SqliteStore
@@ -577,3 +578,22 @@ def _walk(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if "component" in component:
             found.append(component["component"])
     return found
+
+
+async def test_topic_autocomplete_shows_descriptions_after_a_reload(
+    fake: FakeDiscord, tmp_path: Path, clock: FakeClock
+) -> None:
+    owner = fake.make_user("owner", "Owner")
+    quiz = fake.channel("quiz")
+    async with running_bot(fake, tmp_path / "q.db", clock) as client:
+        bank = client.quiz.service.bank
+        described = {"asyncio": "Coroutines, tasks, the event loop. " * 4, "basics": "Syntax."}
+        bank.replace(QuestionBank(list(bank), described))
+        topics = await (
+            await fake.autocomplete(fake.guild.id, quiz.id, owner, "quiz", "topic", {"topic": "a"})
+        ).choices()
+    names = {t["value"]: t["name"] for t in topics}
+    assert names["basics"] == "basics — Syntax."
+    assert names["asyncio"].startswith("asyncio — Coroutines, tasks, the event loop. Coroutines")
+    assert len(names["asyncio"]) == 100
+    assert names["asyncio"].endswith("…")

@@ -111,7 +111,7 @@ async def test_a_suggestion_from_the_modal_to_an_approved_question(slack: SlackH
     )
     ts, posted = slack.last_post(REVIEW)
     assert buttons(posted).action_ids == ["quiz:sg:ok:1", "quiz:sg:edit:1", "quiz:sg:no:1"]
-    assert "_why not: sleep takes a number of seconds, not a coroutine._" in all_text(posted)
+    assert "why not: sleep takes a number of seconds, not a coroutine." in all_text(posted)
 
     key = await slack.click(BOB, "quiz:sg:ok:1", channel=REVIEW, ts=ts)
     [refused] = slack.fake.responses(key)
