@@ -8,6 +8,7 @@ from typing import Any, ClassVar, Literal
 import discord
 from discord import app_commands
 
+from bot.adapters.discord_app import render
 from bot.adapters.discord_app.community_parts import Draft
 from bot.adapters.discord_app.context import guarded, guild_key, member_of, quiz_of, reply
 from bot.adapters.discord_app.suggest_forms import AnswersModal
@@ -27,8 +28,14 @@ async def topics_autocomplete(
     """Complete the last of the comma-separated topics; the validator re-checks them all."""
     done, _, last = current.rpartition(",")
     prefix = f"{done.strip()}, " if done.strip() else ""
-    topics = quiz_of(interaction).service.bank.search_topics(last)
-    return [app_commands.Choice(name=(prefix + t)[:100], value=(prefix + t)[:100]) for t in topics]
+    bank = quiz_of(interaction).service.bank
+    described = bank.topics
+    return [
+        app_commands.Choice(
+            name=render.topic_label(prefix + t, described.get(t, "")), value=(prefix + t)[:100]
+        )
+        for t in bank.search_topics(last)
+    ]
 
 
 @app_commands.command(name="suggest", description="Suggest a question for this server's quiz")

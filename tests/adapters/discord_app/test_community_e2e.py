@@ -549,3 +549,16 @@ async def test_channels_the_bot_cannot_use_are_refused_and_nothing_is_saved(
         status = await client.quiz.community.community.admin.status(str(guild.id))
         assert status.settings.review_channel_id is None
         assert not status.settings.recap_on
+
+
+async def test_topics_complete_the_last_of_a_comma_separated_list(
+    fake: FakeDiscord, tmp_path: Path, clock: FakeClock
+) -> None:
+    quiz = fake.channel("quiz")
+    async with running_bot(fake, tmp_path / "q.db", clock):
+        choices = await (
+            await fake.autocomplete(
+                None, quiz.id, ALICE, "suggest", "topics", {"topics": "basics, asy"}
+            )
+        ).choices()
+        assert [c["value"] for c in choices] == ["basics, asyncio"]
