@@ -86,6 +86,12 @@ def _parser() -> argparse.ArgumentParser:
     health = with_db(commands.add_parser("health", help="exit 0 when the bot looks healthy"))
     health.add_argument("--no-heartbeat", action="store_true", help="check the database only")
     with_db(commands.add_parser("guilds", help="list the servers and workspaces in a database"))
+    forget = with_db(
+        commands.add_parser("forget", help="delete every row about a member of a server")
+    )
+    forget.add_argument("--guild", required=True, help="the server (guild) or workspace id")
+    forget.add_argument("--member", required=True, help="the member's platform user id")
+    forget.add_argument("--yes", action="store_true", help="delete (without it: only count)")
     validate = commands.add_parser("validate", help="check question packs")
     validate.add_argument("paths", nargs="*", type=Path, help="pack files or folders")
     commands.add_parser("schema", help="print the JSON Schema of the pack format")
@@ -133,7 +139,7 @@ def _main(argv: Sequence[str] | None) -> int:
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     # Operations work on the database alone, so a broken pack never blocks a backup.
-    if args.command in ("backup", "export", "export-pack", "guilds"):
+    if args.command in ("backup", "export", "export-pack", "guilds", "forget"):
         check_database_file(settings.db, create=False)
     if args.command == "backup":
         from bot.ops.cli import backup_command
@@ -155,6 +161,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from bot.ops.cli import guilds_command
 
         return guilds_command(settings.db)
+    if args.command == "forget":
+        from bot.ops.cli import forget_command
+
+        return forget_command(settings.db, args.guild, args.member, confirmed=args.yes)
     if args.command == "health":
         from bot.ops.cli import health_command
 

@@ -19,6 +19,7 @@ from apscheduler.triggers.date import DateTrigger
 
 from bot.core.errors import QuizError
 from bot.core.model import GuildConfig, Post, PostKind
+from bot.core.reviewing import Reviews
 from bot.core.service import QuizService
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,14 @@ _CRON_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # over), and a reveal must happen however late it is.
 DAILY_GRACE_S = 24 * 3600
 REVEAL_GRACE_S: int | None = None
+
+
+REMINDERS_GRACE_S = 3600
+
+
+def reminders_job_id(platform: str) -> str:
+    """The fixed id of a platform's hourly review-reminder job."""
+    return f"reminders:{platform}"
 
 
 def daily_job_id(guild_id: str) -> str:
@@ -151,3 +160,28 @@ class QuizScheduler:
                 await self.service.reveal(post_id)
             except Exception:
                 log.exception("reveal of post %s failed", post_id)
+
+    # -- review reminders (the learning loop) ------------------------------------
+
+    def schedule_reminders(self, reviews: Reviews) -> None:
+        """Check every hour, on the hour, who should be reminded of due reviews."""
+        self.scheduler.add_job(
+            self.run_reminders,
+            trigger=CronTrigger(minute=0, timezone="UTC"),
+            args=[reviews],
+            id=reminders_job_id(self.service.platform),
+            replace_existing=True,
+            coalesce=True,
+            misfire_grace_time=REMINDERS_GRACE_S,
+        )
+
+    async def run_reminders(self, reviews: Reviews) -> None:
+        """Send the reminders that are due; a failure is logged and retried next hour."""
+        with self._tracked():
+            try:
+                sent = await reviews.send_reminders()
+            except Exception:
+                log.exception("review reminders failed")
+                return
+            if sent:
+                log.info("sent %d review reminder(s)", sent)

@@ -88,3 +88,17 @@ def small_bank() -> QuestionBank:
     ]
     questions.append(question("open-1", Difficulty.SENIOR, topics=("design",), open_question=True))
     return QuestionBank(questions)
+
+
+class RecordingNotifier:
+    """Records review reminders; members in `closed` have their direct messages closed."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, int]] = []
+        self.closed: set[str] = set()
+
+    async def remind(self, guild_id: str, member_id: str, due: int) -> None:
+        """Record a reminder, or refuse it for a member with closed DMs."""
+        if member_id in self.closed:
+            raise ChannelUnavailable("Cannot send messages to this user (403)")
+        self.sent.append((guild_id, member_id, due))

@@ -12,10 +12,19 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.core.admin import GuildAdmin
 from bot.core.model import Member
+from bot.core.questions import Difficulty
+from bot.core.reviewing import Reviews
 from bot.core.service import QuizService
-from bot.scheduling import DAILY_GRACE_S, QuizScheduler, daily_job_id, reveal_job_id
+from bot.scheduling import (
+    DAILY_GRACE_S,
+    REMINDERS_GRACE_S,
+    QuizScheduler,
+    daily_job_id,
+    reminders_job_id,
+    reveal_job_id,
+)
 from tests.conftest import CHANNEL, GUILD
-from tests.fakes import FakeClock, RecordingPublisher
+from tests.fakes import FakeClock, RecordingNotifier, RecordingPublisher
 
 BERLIN = ZoneInfo("Europe/Berlin")
 ALICE = Member("u1", "Alice")
@@ -149,3 +158,27 @@ async def test_sharded_process_schedules_only_its_guilds(
         assert sorted(j.id for j in aps.get_jobs()) == ["daily:2", "daily:4"]
     finally:
         aps.shutdown(wait=False)
+
+
+async def test_review_reminders_run_hourly_and_reach_members_in_their_morning(
+    scheduler: QuizScheduler, service: QuizService, admin: GuildAdmin, clock: FakeClock
+) -> None:
+    notifier = RecordingNotifier()
+    reviews = Reviews(service, notifier)
+    await admin.setup(GUILD, CHANNEL, "09:00", "Europe/Berlin")
+    view = await service.draw(GUILD, CHANNEL, ALICE, difficulty=Difficulty.MID)
+    missed = next(i for i in view.post.choice_order if i != view.question.correct_index)
+    await service.answer(view.post.post_id, ALICE, choice=missed)
+    await service.reveal(view.post.post_id)
+    await reviews.set_reminder(GUILD, ALICE, True)
+    scheduler.schedule_reminders(reviews)
+    reminders = job(scheduler, reminders_job_id("test"))
+    assert reminders.misfire_grace_time == REMINDERS_GRACE_S
+
+    fired = []
+    clock.set(datetime(2026, 11, 25, 5, 30, tzinfo=UTC))
+    for _ in range(6):  # 06:00 ... 11:00 UTC, i.e. 07:00 ... 12:00 in Berlin
+        await fire(scheduler, clock, reminders_job_id("test"))
+        fired.append((clock.now().astimezone(BERLIN).hour, len(notifier.sent)))
+        clock.advance(seconds=1)
+    assert fired == [(7, 0), (8, 0), (9, 1), (10, 1), (11, 1), (12, 1)]

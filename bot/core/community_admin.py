@@ -9,7 +9,7 @@ from bot.core import parsing
 from bot.core.community_model import CommunitySettings
 from bot.core.community_settings import change_settings, settings_of
 from bot.core.errors import InvalidInput
-from bot.core.model import GuildConfig
+from bot.core.model import GuildConfig, Member
 from bot.core.recap import next_recap
 from bot.core.service import QuizService
 from bot.core.text import echo
@@ -65,9 +65,13 @@ class CommunityAdmin:
         when = next_recap(settings, config, self._service.clock.now())
         return CommunityStatus(settings, config, when)
 
-    async def set_review_channel(self, guild_id: str, channel_id: str | None) -> CommunitySettings:
+    async def set_review_channel(
+        self, guild_id: str, channel_id: str | None, *, by: Member | None = None
+    ) -> CommunitySettings:
         """Open suggestions with a review channel, or close them (None)."""
-        return await change_settings(self._service, guild_id, review_channel_id=channel_id)
+        return await change_settings(
+            self._service, guild_id, by, "suggestions", review_channel_id=channel_id
+        )
 
     async def set_recap(
         self,
@@ -76,6 +80,7 @@ class CommunityAdmin:
         on: str | None = None,
         day: str | None = None,
         time: str | None = None,
+        by: Member | None = None,
     ) -> CommunitySettings:
         """Turn the weekly recap on or off, or move it; all values checked before any is saved."""
         changes: dict[str, object] = {}
@@ -89,14 +94,16 @@ class CommunityAdmin:
             raise InvalidInput("Say what to change: on, off, a day (mon..sun) or a time (HH:MM).")
         if changes.get("recap_on"):
             await self._require_daily_channel(guild_id, "weekly recap")
-        return await change_settings(self._service, guild_id, **changes)
+        return await change_settings(self._service, guild_id, by, "recap", **changes)
 
-    async def set_threads(self, guild_id: str, on: str) -> CommunitySettings:
+    async def set_threads(
+        self, guild_id: str, on: str, *, by: Member | None = None
+    ) -> CommunitySettings:
         """Open a discussion for each daily question's reveal, or stop."""
         value = parse_switch(on)
         if value:
             await self._require_daily_channel(guild_id, "discussion")
-        return await change_settings(self._service, guild_id, threads_on=value)
+        return await change_settings(self._service, guild_id, by, "threads", threads_on=value)
 
     async def _require_daily_channel(self, guild_id: str, what: str) -> None:
         if (await self._service.config(guild_id)).channel_id is None:

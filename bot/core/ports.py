@@ -8,6 +8,13 @@ from datetime import UTC, datetime
 from typing import Protocol, TypeVar
 
 from bot.core.community_ports import CommunityReads, CommunityTx
+from bot.core.learning_model import (
+    AuditEntry,
+    Footprint,
+    ReminderCandidate,
+    Savers,
+    StoredCard,
+)
 from bot.core.model import (
     Answer,
     BoardEntry,
@@ -148,6 +155,74 @@ class StoreTx(CommunityTx, Protocol):
         """Store a shuffle bag after a draw."""
         ...
 
+    # -- fair play and the learning loop (migration 0003) ---------------------
+
+    async def live_questions(self, guild_id: str) -> set[str]:
+        """Question ids of the guild's unrevealed public posts (draws and dailies)."""
+        ...
+
+    async def cards(
+        self, guild_id: str, question_id: str, member_ids: Sequence[str]
+    ) -> dict[str, StoredCard]:
+        """Members' review cards for one question, by member id (absent: none yet)."""
+        ...
+
+    async def save_cards(self, cards: Sequence[StoredCard]) -> None:
+        """Insert or replace review cards."""
+        ...
+
+    async def streak_holders(self, guild_id: str, seq: int) -> list[str]:
+        """Members whose streak (above zero) reached daily post `seq`."""
+        ...
+
+    async def bridge_streaks(self, guild_id: str, member_ids: Sequence[str], seq: int) -> None:
+        """Carry these members' streaks over daily post `seq` unchanged."""
+        ...
+
+    async def savers(self, guild_id: str, member_ids: Sequence[str]) -> dict[str, Savers]:
+        """Stored savers of these members (absent members have none)."""
+        ...
+
+    async def save_savers(self, guild_id: str, savers: dict[str, Savers]) -> None:
+        """Insert or replace members' savers."""
+        ...
+
+    async def selfgrade_scores(self, guild_id: str) -> bool:
+        """True when self-graded answers score points and streaks in the guild."""
+        ...
+
+    async def set_selfgrade_scores(self, guild_id: str, scores: bool) -> None:
+        """Turn scoring of self-graded answers on or off."""
+        ...
+
+    async def set_excluded(self, guild_id: str, member_id: str, at: datetime | None) -> bool:
+        """Exclude a member (`at`) or include them again (None); False when nothing changed."""
+        ...
+
+    async def drop_open_answers(self, guild_id: str, member_id: str) -> int:
+        """Delete a member's answers to the guild's unrevealed posts; how many there were."""
+        ...
+
+    async def reset_member(self, guild_id: str, member_id: str) -> bool:
+        """Zero a member's points, streaks and savers; False when they have no stats."""
+        ...
+
+    async def forget_member(self, guild_id: str, member_id: str) -> Footprint:
+        """Delete every row about a member in a guild; what was deleted."""
+        ...
+
+    async def add_audit(self, entry: AuditEntry) -> None:
+        """Append an admin action to the audit log."""
+        ...
+
+    async def set_reminder(self, guild_id: str, member_id: str, on: bool) -> None:
+        """Turn a member's review reminder on or off."""
+        ...
+
+    async def mark_reminded(self, guild_id: str, member_id: str, at: datetime) -> None:
+        """Remember when a member was last reminded."""
+        ...
+
 
 class Store(CommunityReads, Protocol):
     """Durable state. Writes run one at a time in the store's writer; reads run directly.
@@ -213,6 +288,60 @@ class Store(CommunityReads, Protocol):
         """A member's row on the streak board, None without a current streak."""
         ...
 
+    # -- fair play and the learning loop (migration 0003) ---------------------
+
+    async def live_questions(self, guild_id: str) -> set[str]:
+        """Question ids of the guild's unrevealed public posts (draws and dailies)."""
+        ...
+
+    async def due_cards(
+        self, guild_id: str, member_id: str, now: datetime, limit: int
+    ) -> list[StoredCard]:
+        """A member's cards due at `now`, most overdue first."""
+        ...
+
+    async def review_summary(
+        self, guild_id: str, member_id: str, now: datetime
+    ) -> tuple[int, datetime | None]:
+        """How many of a member's cards are due, and when the next one not yet due is."""
+        ...
+
+    async def card_counts(self, guild_id: str, member_id: str) -> list[tuple[str, int, int]]:
+        """(question id, answered, correct) of every card of a member."""
+        ...
+
+    async def savers_of(self, guild_id: str, member_id: str) -> Savers:
+        """A member's savers (none held when never stored)."""
+        ...
+
+    async def excluded(self, guild_id: str) -> frozenset[str]:
+        """Members of the guild kept out of scoring."""
+        ...
+
+    async def selfgrade_scores(self, guild_id: str) -> bool:
+        """True when self-graded answers score points and streaks in the guild."""
+        ...
+
+    async def answer_grade(self, post_id: int, member_id: str) -> tuple[Answer, bool | None] | None:
+        """A member's answer to a post with its grade (None while ungraded)."""
+        ...
+
+    async def audit(self, guild_id: str, limit: int) -> list[AuditEntry]:
+        """The guild's latest admin actions, newest first."""
+        ...
+
+    async def reminder_on(self, guild_id: str, member_id: str) -> bool:
+        """True when the member asked for review reminders."""
+        ...
+
+    async def reminder_candidates(self, platform: str, now: datetime) -> list[ReminderCandidate]:
+        """Members of a platform's guilds with reminders on, with their due counts at `now`."""
+        ...
+
+    async def footprint(self, guild_id: str, member_id: str) -> Footprint:
+        """How many rows a member has in a guild (what `forget` would delete)."""
+        ...
+
 
 class Publisher(Protocol):
     """The platform side of posting: the adapter renders and sends, the service decides."""
@@ -226,4 +355,12 @@ class Publisher(Protocol):
 
     async def show_reveal(self, view: RevealView) -> None:
         """Edit the post's message into its revealed form (or send it anew if it is gone)."""
+        ...
+
+
+class Notifier(Protocol):
+    """The platform side of a private nudge: a direct message to one member."""
+
+    async def remind(self, guild_id: str, member_id: str, due: int) -> None:
+        """Tell a member that `due` review questions are waiting (raises when undeliverable)."""
         ...

@@ -17,6 +17,7 @@ from bot.core.community_model import CommunitySettings, RewardKind, RoleChange
 from bot.core.community_ports import CommunityPublisher, RoleChangeFailed
 from bot.core.community_settings import change_settings, settings_of
 from bot.core.errors import InvalidInput
+from bot.core.model import Member
 from bot.core.ports import StoreTx
 from bot.core.service import QuizService
 
@@ -67,31 +68,37 @@ class Rewards:
 
     # -- settings -------------------------------------------------------------
 
-    async def set_streak(self, guild_id: str, length: int, role_id: str) -> CommunitySettings:
+    async def set_streak(
+        self, guild_id: str, length: int, role_id: str, *, by: Member | None = None
+    ) -> CommunitySettings:
         """Give `role_id` to members whose streak reaches `length`, from now on."""
         if not 1 <= length <= MAX_STREAK_LENGTH:
             raise InvalidInput(f"A streak reward needs a length from 1 to {MAX_STREAK_LENGTH}.")
         settings = await change_settings(
-            self._service, guild_id, streak_role_id=role_id, streak_length=length
+            self._service, guild_id, by, "rewards", streak_role_id=role_id, streak_length=length
         )
         await self.reconcile_streak(guild_id)
         return settings
 
-    async def set_monthly(self, guild_id: str, role_id: str) -> CommunitySettings:
+    async def set_monthly(
+        self, guild_id: str, role_id: str, *, by: Member | None = None
+    ) -> CommunitySettings:
         """Give `role_id` to each month's top scorer, first at the end of this month."""
         config = await self._service.config(guild_id)
         done = previous_month(self._service.clock.now(), config.timezone)
         return await change_settings(
-            self._service, guild_id, monthly_role_id=role_id, monthly_done=done
+            self._service, guild_id, by, "rewards", monthly_role_id=role_id, monthly_done=done
         )
 
-    async def clear(self, guild_id: str, kind: RewardKind) -> CommunitySettings:
+    async def clear(
+        self, guild_id: str, kind: RewardKind, *, by: Member | None = None
+    ) -> CommunitySettings:
         """Turn a reward off; the members holding its role lose it."""
         if kind is RewardKind.STREAK:
             changes: dict[str, object] = {"streak_role_id": None, "streak_length": None}
         else:
             changes = {"monthly_role_id": None}
-        settings = await change_settings(self._service, guild_id, **changes)
+        settings = await change_settings(self._service, guild_id, by, "rewards", **changes)
 
         async def job(tx: StoreTx) -> int:
             return await self._reconcile(tx, guild_id, kind, None, set())

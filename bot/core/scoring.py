@@ -32,8 +32,12 @@ def apply_result(
     difficulty: Difficulty,
     kind: PostKind,
     daily_seq: int | None,
+    scored: bool = True,
 ) -> None:
     """Credit one graded answer; daily posts also move the streak.
+
+    An answer that is not `scored` (a self-grade where the guild does not let those
+    score) counts in answered and correct only: no points, no streak.
 
     The streak counts consecutive daily posts of the guild answered correctly, in
     posting order: it continues only when the member's last streak step was the
@@ -47,10 +51,11 @@ def apply_result(
     level.answered += 1
     if correct:
         stats.correct += 1
-        stats.points += difficulty.points
         level.correct += 1
-        level.points += difficulty.points
-    if kind is PostKind.DAILY and daily_seq is not None:
+        if scored:
+            stats.points += difficulty.points
+            level.points += difficulty.points
+    if scored and kind is PostKind.DAILY and daily_seq is not None:
         if correct:
             continued = stats.streak_seq == daily_seq - 1
             stats.streak = stats.streak + 1 if continued else 1

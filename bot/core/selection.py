@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from bot.core.questions import Difficulty
 
@@ -20,19 +20,24 @@ def draw(
     rng: random.Random,
     *,
     last: str | None = None,
+    skip: Collection[str] = (),
 ) -> tuple[str, list[str]]:
     """The next question id and the bag left after it.
 
     Ids no longer in `matching` (removed from a pack, or the filter changed) are
     dropped. An empty bag refills with every matching id in a new random order;
     the question drawn last is moved away from the front so that a refill never
-    repeats it back to back.
+    repeats it back to back. Ids in `skip` (questions open in the guild right now)
+    are passed over but stay in the bag for a later draw; `matching` must hold at
+    least one id outside `skip`.
     """
     allowed = set(matching)
     bag = [qid for qid in remaining if qid in allowed]
-    if not bag:
+    if all(qid in skip for qid in bag):
         bag = list(matching)
         rng.shuffle(bag)
         if len(bag) > 1 and bag[0] == last:
             bag.append(bag.pop(0))
-    return bag[0], bag[1:]
+    pick = next(qid for qid in bag if qid not in skip)
+    bag.remove(pick)
+    return pick, bag

@@ -23,6 +23,7 @@ from bot.core.errors import (
     PostClosed,
 )
 from bot.core.guild_questions import GuildQuestions
+from bot.core.learning import LearningHooks
 from bot.core.model import (
     Answer,
     AnswerReceipt,
@@ -46,6 +47,10 @@ log = logging.getLogger(__name__)
 BOARD_SIZE = 10
 MAX_OPEN_ANSWER = 1000
 PRIVATE_EXPIRY = timedelta(minutes=30)
+ALL_LIVE = (
+    "Every question that matches is open in this server right now; try another level or "
+    "topic, or wait for a reveal."
+)
 _POST_CACHE_SIZE = 4096
 
 RevealListener = Callable[[RevealView], Awaitable[None]]
@@ -70,6 +75,7 @@ class QuizService:
         self.platform = platform
         self.publisher = publisher
         self._rng = rng
+        self.hooks = LearningHooks(store, clock)
         # Posts never change except message id and reveal time, and the writer re-checks
         # the reveal authoritatively, so a cache spares the answer path a read.
         self._posts: OrderedDict[int, Post] = OrderedDict()
@@ -132,7 +138,10 @@ class QuizService:
             if await tx.daily_on(guild_id, today.isoformat()) is not None:
                 return None
             await self._ensure_guild(tx, config)
-            question_id = await self._take(tx, guild_id, selection.bag_key(level, None), matching)
+            key = selection.bag_key(level, None)
+            question_id = await self._take(
+                tx, guild_id, key, matching, await tx.live_questions(guild_id)
+            )
             draft = self._draft(
                 config, channel_id, PostKind.DAILY, question_id, config.daily_reveal_s
             )
@@ -166,6 +175,7 @@ class QuizService:
         config = await self.config(guild_id)
         kind = PostKind.PRIVATE if private else PostKind.DRAW
         key = selection.bag_key(difficulty, topic, owner=member.id if private else None)
+        await self.hooks.check_member(guild_id, member)
 
         async def job(tx: StoreTx) -> Post:
             if not private:
@@ -178,7 +188,9 @@ class QuizService:
                         unix,
                     )
             await self._ensure_guild(tx, config)
-            question_id = await self._take(tx, guild_id, key, matching)
+            question_id = await self._take(
+                tx, guild_id, key, matching, await tx.live_questions(guild_id)
+            )
             delay = int(PRIVATE_EXPIRY.total_seconds()) if private else config.draw_reveal_s
             draft = self._draft(config, channel_id, kind, question_id, delay)
             owner = member.id if private else None
@@ -232,6 +244,7 @@ class QuizService:
             choice = None
         if post.kind is PostKind.PRIVATE and post.owner_id != member.id:
             raise NotAllowed("This practice question belongs to someone else: draw your own.")
+        await self.hooks.check_answer(post, member)
         record = Answer(post_id, member, self.clock.now(), choice=choice, text=text)
         if not await self.store.submit_answer(record):
             self._posts.pop(post_id, None)
@@ -253,13 +266,20 @@ class QuizService:
             if answer is None:
                 return False
             [stats] = await tx.stats_for(post.guild_id, [(member.id, answer.member.name)])
-            seq = post.daily_seq if post.kind is PostKind.DAILY else None
-            if seq is not None and stats.streak_seq > seq:
-                seq = None  # a later daily already moved the streak: points only
+            scores = await self.hooks.on_self_grade(tx, post, answer, stats, correct)
+            seq = post.daily_seq if post.kind is PostKind.DAILY and scores else None
+            if seq is not None and stats.streak_seq >= seq:
+                seq = None  # a later daily (or a saver) already settled the streak: points only
             scoring.apply_result(
-                stats, correct=correct, difficulty=post.difficulty, kind=post.kind, daily_seq=seq
+                stats,
+                correct=correct,
+                difficulty=post.difficulty,
+                kind=post.kind,
+                daily_seq=seq,
+                scored=scores,
             )
-            await tx.save_stats([stats], self._period_points(post, config, {member.id}))
+            winners = {member.id} if scores and correct else set()
+            await tx.save_stats([stats], self._period_points(post, config, winners))
             return True
 
         if not await self.store.write(job):
@@ -288,6 +308,7 @@ class QuizService:
             answers = await tx.answers(post_id)
             grades = [(a.member.id, scoring.grade(question, a)) for a in answers]
             await tx.set_graded(post_id, grades)
+            await self.hooks.on_reveal(tx, post, question, answers, dict(grades))
             if post.kind is not PostKind.PRIVATE:
                 config = await tx.guild(post.guild_id) or GuildConfig(post.guild_id, self.platform)
                 await self._credit(tx, post, config, answers, dict(grades))
@@ -380,9 +401,15 @@ class QuizService:
             raise NoQuestions(f"No question matches {wanted}: try another level or topic.")
         return matching
 
-    async def _take(self, tx: StoreTx, guild_id: str, key: str, matching: list[str]) -> str:
+    async def _take(
+        self, tx: StoreTx, guild_id: str, key: str, matching: list[str], live: set[str]
+    ) -> str:
+        # A question open in the guild is never served again before its reveal: that
+        # post's reveal would show the other's key early.
+        if not set(matching) - live:
+            raise NoQuestions(ALL_LIVE)
         remaining, last = await tx.bag(guild_id, key)
-        question_id, rest = selection.draw(remaining, matching, self._rng, last=last)
+        question_id, rest = selection.draw(remaining, matching, self._rng, last=last, skip=live)
         await tx.save_bag(guild_id, key, rest, question_id)
         return question_id
 
@@ -426,13 +453,16 @@ class QuizService:
         stats = await tx.stats_for(post.guild_id, members)
         for member_stats in stats:
             verdict = grades[member_stats.member_id]
+            seq = post.daily_seq
+            if seq is not None and member_stats.streak_seq >= seq:
+                seq = None  # a streak saver already settled this daily for the member
             if verdict is not None:  # open answers wait for the member's self-grade
                 scoring.apply_result(
                     member_stats,
                     correct=verdict,
                     difficulty=post.difficulty,
                     kind=post.kind,
-                    daily_seq=post.daily_seq,
+                    daily_seq=seq,
                 )
         winners = {member for member, verdict in grades.items() if verdict}
         await tx.save_stats(stats, self._period_points(post, config, winners))

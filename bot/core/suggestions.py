@@ -12,7 +12,7 @@ from bot.core.community_model import (
     SuggestionStatus,
 )
 from bot.core.community_ports import CommunityPublisher
-from bot.core.community_settings import settings_of
+from bot.core.community_settings import audit, settings_of
 from bot.core.errors import ChannelUnavailable, InvalidInput, NotAllowed, NotFound
 from bot.core.model import Member
 from bot.core.ports import StoreTx
@@ -94,6 +94,7 @@ class Suggestions:
             guild_id, suggestion_id, reviewer, SuggestionStatus.APPROVED, None
         )
         self._service.guild_questions.add(guild_id, suggestion.question)
+        await audit(self._service, guild_id, reviewer, "suggestion", f"approved #{suggestion_id}")
         return await self._show(suggestion)
 
     async def reject(self, guild_id: str, suggestion_id: int, reviewer: Member) -> Submitted:
@@ -101,6 +102,7 @@ class Suggestions:
         suggestion = await self._review(
             guild_id, suggestion_id, reviewer, SuggestionStatus.REJECTED, None
         )
+        await audit(self._service, guild_id, reviewer, "suggestion", f"rejected #{suggestion_id}")
         return await self._show(suggestion)
 
     async def edit(
@@ -112,6 +114,7 @@ class Suggestions:
         suggestion = await self._review(
             guild_id, suggestion_id, reviewer, SuggestionStatus.PENDING, question
         )
+        await audit(self._service, guild_id, reviewer, "suggestion", f"edited #{suggestion_id}")
         return await self._show(suggestion)
 
     # -- internals ------------------------------------------------------------

@@ -9,8 +9,11 @@ import time
 from pathlib import Path
 from typing import TextIO
 
+from bot.core.moderation import describe
+from bot.core.ports import SystemClock
 from bot.ops.backup import backup
 from bot.ops.export import Format, export_stats
+from bot.ops.forget import forget
 from bot.ops.guilds import guild_exists, list_guilds
 from bot.ops.health import check_health
 from bot.ops.heartbeat import MAX_AGE_S, heartbeat_path
@@ -70,3 +73,29 @@ def health_command(
     ok, message = check_health(db, beat, max_age_s, time.time() if now is None else now)
     print(f"{'healthy' if ok else 'unhealthy'}: {message}", file=sys.stdout if ok else sys.stderr)
     return 0 if ok else 1
+
+
+def forget_command(
+    db: Path, guild_id: str, member_id: str, *, confirmed: bool, out: TextIO | None = None
+) -> int:
+    """Forget a member of a guild: 0 once deleted, 1 when nothing was (or was to be) deleted."""
+    stream = out or sys.stdout
+    if not guild_exists(db, guild_id):
+        print(
+            f"quizbot: forget failed: {db} has no server or workspace {guild_id!r}; "
+            "`quizbot guilds` lists them",
+            file=sys.stderr,
+        )
+        return 1
+    found, deleted = asyncio.run(
+        forget(db, guild_id, member_id, confirmed=confirmed, clock=SystemClock())
+    )
+    if found.total == 0:
+        print(f"quizbot: nothing about member {member_id!r} in {guild_id!r}", file=sys.stderr)
+        return 1
+    if not deleted:
+        print(f"member {member_id} of {guild_id} has {describe(found)}.", file=stream)
+        print("nothing deleted: run again with --yes to delete them for good", file=stream)
+        return 1
+    print(f"forgot member {member_id} of {guild_id}: deleted {describe(found)}", file=stream)
+    return 0

@@ -26,6 +26,8 @@ from bot.core.questions import Difficulty
 from bot.storage.migrate import migrate
 from bot.storage.preflight import check_database_file
 from bot.storage.sqlite_community import CommunityReads, CommunityWrites
+from bot.storage.sqlite_learning import LearningWrites, excluded_above, not_excluded
+from bot.storage.sqlite_learning_reads import LearningReads
 from bot.storage.writer import Writer
 
 log = logging.getLogger(__name__)
@@ -132,8 +134,9 @@ class _Queries:
         return await self._conn.execute_fetchall(sql, params)
 
 
-# The community features (migration 0004) live in sqlite_community's mixins.
-class SqliteStore(CommunityReads, _Queries):
+# Fair play and the learning loop (migration 0003) live in the sqlite_learning* mixins, the
+# community features (migration 0004) in sqlite_community's.
+class SqliteStore(CommunityReads, LearningReads, _Queries):
     """The Store port: all writes on one connection through the single writer, reads on a
     second, read-only connection. WAL lets that reader see only committed data while a
     write batch is open, and keeps reads from queueing behind commits."""
@@ -260,15 +263,16 @@ class SqliteStore(CommunityReads, _Queries):
         """The top of the points board for all time (`period` None) or one week/month."""
         if period is None:
             rows = await self._all(
-                "SELECT member_id, name, points FROM member_stats "
-                "WHERE guild_id = ? AND points > 0 ORDER BY points DESC, member_id LIMIT ?",
+                "SELECT member_id, name, points FROM member_stats AS s "
+                f"WHERE guild_id = ? AND points > 0 AND {not_excluded('s')} "
+                "ORDER BY points DESC, member_id LIMIT ?",
                 (guild_id, limit),
             )
         else:
             rows = await self._all(
                 "SELECT p.member_id, s.name, p.points FROM period_points AS p "
                 "JOIN member_stats AS s ON s.guild_id = p.guild_id AND s.member_id = p.member_id "
-                "WHERE p.guild_id = ? AND p.period = ? AND p.points > 0 "
+                f"WHERE p.guild_id = ? AND p.period = ? AND p.points > 0 AND {not_excluded('p')} "
                 "ORDER BY p.points DESC, p.member_id LIMIT ?",
                 (guild_id, period, limit),
             )
@@ -281,17 +285,22 @@ class SqliteStore(CommunityReads, _Queries):
         if period is None:
             row = await self._one(
                 "SELECT name, points, (SELECT COUNT(*) FROM member_stats AS o "
-                "  WHERE o.guild_id = s.guild_id AND o.points > s.points) "
-                "FROM member_stats AS s WHERE guild_id = ? AND member_id = ? AND points > 0",
+                "  WHERE o.guild_id = s.guild_id AND o.points > s.points) - "
+                f"{excluded_above('member_stats', 's', 'points')} "
+                "FROM member_stats AS s WHERE guild_id = ? AND member_id = ? AND points > 0 "
+                f"AND {not_excluded('s')}",
                 (guild_id, member_id),
             )
         else:
             row = await self._one(
                 "SELECT s.name, p.points, (SELECT COUNT(*) FROM period_points AS o "
-                "  WHERE o.guild_id = p.guild_id AND o.period = p.period AND o.points > p.points) "
+                "  WHERE o.guild_id = p.guild_id AND o.period = p.period "
+                "  AND o.points > p.points) - "
+                f"{excluded_above('period_points', 'p', 'points', 'e.period = p.period')} "
                 "FROM period_points AS p JOIN member_stats AS s "
                 "  ON s.guild_id = p.guild_id AND s.member_id = p.member_id "
-                "WHERE p.guild_id = ? AND p.period = ? AND p.member_id = ? AND p.points > 0",
+                "WHERE p.guild_id = ? AND p.period = ? AND p.member_id = ? AND p.points > 0 "
+                f"AND {not_excluded('p')}",
                 (guild_id, period, member_id),
             )
         return BoardEntry(row[2] + 1, member_id, row[0], row[1]) if row else None
@@ -299,8 +308,8 @@ class SqliteStore(CommunityReads, _Queries):
     async def top_streaks(self, guild_id: str, seq: int, limit: int) -> list[BoardEntry]:
         """The longest current streaks: those that reached daily post `seq`."""
         rows = await self._all(
-            "SELECT member_id, name, streak FROM member_stats "
-            "WHERE guild_id = ? AND streak_seq = ? AND streak > 0 "
+            "SELECT member_id, name, streak FROM member_stats AS s "
+            f"WHERE guild_id = ? AND streak_seq = ? AND streak > 0 AND {not_excluded('s')} "
             "ORDER BY streak DESC, member_id LIMIT ?",
             (guild_id, seq, limit),
         )
@@ -311,15 +320,17 @@ class SqliteStore(CommunityReads, _Queries):
         row = await self._one(
             "SELECT name, streak, (SELECT COUNT(*) FROM member_stats AS o "
             "  WHERE o.guild_id = s.guild_id AND o.streak_seq = s.streak_seq "
-            "  AND o.streak > s.streak) "
+            "  AND o.streak > s.streak) - "
+            f"{excluded_above('member_stats', 's', 'streak', 'e.streak_seq = s.streak_seq')} "
             "FROM member_stats AS s "
-            "WHERE guild_id = ? AND member_id = ? AND streak_seq = ? AND streak > 0",
+            "WHERE guild_id = ? AND member_id = ? AND streak_seq = ? AND streak > 0 "
+            f"AND {not_excluded('s')}",
             (guild_id, member_id, seq),
         )
         return BoardEntry(row[2] + 1, member_id, row[0], row[1]) if row else None
 
 
-class _SqliteTx(CommunityWrites, _Queries):
+class _SqliteTx(CommunityWrites, LearningWrites, _Queries):
     """The StoreTx port: statements run inside the writer's current transaction."""
 
     async def guild(self, guild_id: str) -> GuildConfig | None:

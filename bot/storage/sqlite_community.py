@@ -28,6 +28,7 @@ from bot.core.community_model import (
 from bot.core.model import Member
 from bot.core.questions import Question
 from bot.core.suggestion_form import SuggestedQuestion
+from bot.storage.sqlite_learning import not_excluded
 
 _SETTINGS_COLUMNS = (
     "guild_id, platform, review_channel_id, recap_on, recap_day, recap_time, threads_on, "
@@ -41,6 +42,11 @@ _SUGGESTION_COLUMNS = (
 _WINDOW = (
     "FROM answers AS a JOIN posts AS p ON p.post_id = a.post_id "
     "WHERE p.guild_id = ? AND p.kind IN ('daily', 'draw') AND p.posted_at >= ? AND p.posted_at < ?"
+)
+# Members an admin excluded stay off the recap's board, as off every board.
+_ANSWERER_NOT_EXCLUDED = (
+    "NOT EXISTS (SELECT 1 FROM excluded_members AS x "
+    "WHERE x.guild_id = p.guild_id AND x.member_id = a.member_id)"
 )
 
 
@@ -179,7 +185,8 @@ class CommunityReads(_Rows):
         """(member id, name, difficulty, correct answers) of posts made in [start, end)."""
         rows = await self._every(
             "SELECT a.member_id, MAX(a.member_name), p.difficulty, COUNT(*) "
-            f"{_WINDOW} AND a.correct = 1 GROUP BY a.member_id, p.difficulty",
+            f"{_WINDOW} AND a.correct = 1 AND {_ANSWERER_NOT_EXCLUDED} "
+            "GROUP BY a.member_id, p.difficulty",
             (guild_id, _ts(start), _ts(end)),
         )
         return [(row[0], row[1], row[2], int(row[3])) for row in rows]
@@ -229,9 +236,9 @@ class CommunityReads(_Rows):
     async def members_on_streak(self, guild_id: str, seq: int, length: int) -> list[str]:
         """Members whose current streak reached daily post `seq` and is at least `length`."""
         rows = await self._every(
-            "SELECT member_id FROM member_stats "
+            "SELECT member_id FROM member_stats AS s "
             "WHERE guild_id = ? AND streak_seq = ? AND streak >= ? AND streak > 0 "
-            "ORDER BY member_id",
+            f"AND {not_excluded('s')} ORDER BY member_id",
             (guild_id, seq, length),
         )
         return [row[0] for row in rows]
@@ -239,9 +246,10 @@ class CommunityReads(_Rows):
     async def top_scorers(self, guild_id: str, period: str) -> list[str]:
         """Every member tied for the most points of a week or month bucket."""
         rows = await self._every(
-            "SELECT member_id FROM period_points WHERE guild_id = ? AND period = ? AND points > 0 "
-            "AND points = (SELECT MAX(points) FROM period_points "
-            "  WHERE guild_id = ? AND period = ?) "
+            "SELECT member_id FROM period_points AS p "
+            f"WHERE guild_id = ? AND period = ? AND points > 0 AND {not_excluded('p')} "
+            "AND points = (SELECT MAX(points) FROM period_points AS q "
+            f"  WHERE guild_id = ? AND period = ? AND {not_excluded('q')}) "
             "ORDER BY member_id",
             (guild_id, period, guild_id, period),
         )

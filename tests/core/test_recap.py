@@ -12,6 +12,7 @@ from bot.core.community import Community
 from bot.core.community_model import CommunitySettings
 from bot.core.errors import InvalidInput
 from bot.core.model import GuildConfig, Member
+from bot.core.moderation import MemberAction, Moderation
 from bot.core.questions import Difficulty
 from bot.core.recap import due_recap, next_recap, week_before
 from bot.core.service import QuizService
@@ -212,20 +213,20 @@ async def test_a_refusing_channel_is_reported_and_not_retried_all_day(
 
 
 @pytest.mark.parametrize(
-    ("changes", "message"),
+    ("on", "day", "at", "message"),
     [
-        ({"on": "maybe"}, "'maybe' is neither on nor off."),
-        ({"day": "funday"}, "'funday' is not a day: use mon, tue, wed, thu, fri, sat or sun."),
-        ({"day": "fri", "time": "25:00"}, "'25:00' is not a valid time"),
-        ({}, "Say what to change: on, off, a day (mon..sun) or a time (HH:MM)."),
+        ("maybe", None, None, "'maybe' is neither on nor off."),
+        (None, "funday", None, "'funday' is not a day: use mon, tue, wed, thu, fri, sat or sun."),
+        (None, "fri", "25:00", "'25:00' is not a valid time"),
+        (None, None, None, "Say what to change: on, off, a day (mon..sun) or a time (HH:MM)."),
     ],
 )
 async def test_bad_recap_settings_change_nothing(
-    community: Community, changes: dict[str, str], message: str
+    community: Community, on: str | None, day: str | None, at: str | None, message: str
 ) -> None:
     before = await community.admin.status(GUILD)
     with pytest.raises(InvalidInput) as refused:
-        await community.admin.set_recap(GUILD, **changes)
+        await community.admin.set_recap(GUILD, on=on, day=day, time=at)
     assert str(refused.value).startswith(message)
     assert await community.admin.status(GUILD) == before
 
@@ -269,3 +270,20 @@ def test_other_words_are_not_days(text: str) -> None:
 
     with pytest.raises(InvalidInput, match="is not a day"):
         parse_weekday(text)
+
+
+async def test_an_excluded_member_stays_off_the_recap_board(
+    service: QuizService,
+    clock: FakeClock,
+    community: Community,
+    publisher_c: RecordingCommunityPublisher,
+) -> None:
+    await answer_draw(
+        service, clock, berlin(2026, 11, 25, 12, 0), Difficulty.MID, {ALICE: True, BOB: True}
+    )
+    admin = Member("u9", "Admin")
+    await Moderation(service).apply(GUILD, MemberAction.EXCLUDE, BOB, by=admin)
+    clock.set(berlin(2026, 11, 30, 9, 0))
+    await community.tick()
+    [recap] = publisher_c.recaps
+    assert [e.name for e in recap.top] == ["Alice"]

@@ -13,6 +13,7 @@ from bot.core.community_model import RewardKind
 from bot.core.community_ports import RoleChangeFailed
 from bot.core.errors import InvalidInput
 from bot.core.model import Member
+from bot.core.moderation import MemberAction, Moderation
 from bot.core.questions import Difficulty
 from bot.core.rewards import plan_changes, previous_month, retry_delay
 from bot.core.service import QuizService
@@ -252,3 +253,23 @@ async def test_a_missed_month_end_is_caught_up_later(
     await community.tick()
     await community.rewards.idle()
     assert roles.holders(GUILD, CHAMPION) == {CAROL.id}
+
+
+async def test_an_excluded_member_gets_no_reward_and_admin_changes_are_audited(
+    service: QuizService,
+    clock: FakeClock,
+    community: Community,
+    roles: RecordingCommunityPublisher,
+) -> None:
+    admin = Member("u9", "Admin")
+    await daily(service, clock, 24, {ALICE: True, BOB: True})
+    await Moderation(service).apply(GUILD, MemberAction.EXCLUDE, BOB, by=admin)
+    await community.rewards.set_streak(GUILD, 1, STREAKER, by=admin)
+    await community.rewards.idle()
+    assert roles.holders(GUILD, STREAKER) == {ALICE.id}
+    await community.rewards.clear(GUILD, RewardKind.STREAK, by=admin)
+    entries = await service.store.audit(GUILD, 10)
+    assert [(e.actor_name, e.action, e.detail) for e in entries[:2]] == [
+        ("Admin", "rewards", "streak_length None, streak_role_id None"),
+        ("Admin", "rewards", f"streak_length 1, streak_role_id {STREAKER}"),
+    ]

@@ -268,7 +268,9 @@ async def test_open_question_self_grade(service: QuizService) -> None:
         await service.self_grade(view.post.post_id, BOB, correct=True)
     stats = await service.stats(GUILD, ALICE.id)
     assert stats is not None
-    assert (stats.points, stats.correct) == (4, 1)
+    assert (stats.points, stats.answered, stats.correct) == (0, 1, 1), (
+        "self-grades score only when allowed"
+    )
 
 
 # -- daily posts and streaks --------------------------------------------------

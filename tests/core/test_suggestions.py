@@ -129,6 +129,8 @@ async def test_approved_questions_are_served_in_their_guild_only_with_credit(
     qid = approved.suggestion.question_id
     assert approved.suggestion.status is SuggestionStatus.APPROVED
     assert approved.suggestion.reviewer_name == "Admin"
+    [entry, *_] = await service.store.audit(GUILD, 5)
+    assert (entry.actor_name, entry.action, entry.detail) == ("Admin", "suggestion", "approved #1")
 
     drawn = set()
     for _ in range(2):

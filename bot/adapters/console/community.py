@@ -150,7 +150,7 @@ class CommunityConsole:
         suggestions, admin = self.community.suggestions, self.community.admin
         if action == "suggestions" and rest in (["on"], ["off"]):
             channel = REVIEW_CHANNEL if rest == ["on"] else None
-            await admin.set_review_channel(self._guild_id, channel)
+            await admin.set_review_channel(self._guild_id, channel, by=self._member())
         elif action == "review" and not rest:
             pending = await suggestions.pending(self._guild_id)
             self._say("\n".join(describe(s) for s in pending) or "No suggestion waits for review.")
@@ -162,7 +162,7 @@ class CommunityConsole:
         elif action == "recap" and rest:
             await self._recap(rest)
         elif action == "threads" and len(rest) == 1:
-            await admin.set_threads(self._guild_id, rest[0])
+            await admin.set_threads(self._guild_id, rest[0], by=self._member())
         elif action != "community":
             return False
         self._say(await self.status())
@@ -171,10 +171,13 @@ class CommunityConsole:
     async def _recap(self, rest: list[str]) -> None:
         word = rest[0].lower()
         admin = self.community.admin
+        by = self._member()
         if word in ("on", "off") and len(rest) == 1:
-            await admin.set_recap(self._guild_id, on=word)
-        elif word in ("day", "time") and len(rest) == 2:
-            await admin.set_recap(self._guild_id, **{word: rest[1]})
+            await admin.set_recap(self._guild_id, on=word, by=by)
+        elif word == "day" and len(rest) == 2:
+            await admin.set_recap(self._guild_id, day=rest[1], by=by)
+        elif word == "time" and len(rest) == 2:
+            await admin.set_recap(self._guild_id, time=rest[1], by=by)
         else:
             raise InvalidInput("Usage: /admin recap on|off|day mon..sun|time HH:MM")
 

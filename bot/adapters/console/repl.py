@@ -12,19 +12,22 @@ from typing import TextIO
 
 from prompt_toolkit import PromptSession
 
-from bot.adapters.console import render
+from bot.adapters.console import learning_render, render
 from bot.adapters.console.community import HELP as COMMUNITY_HELP
 from bot.adapters.console.community import CommunityConsole, ConsoleCommunityPublisher
 from bot.adapters.console.shell import HISTORY_FILE, edit_lines, line_editor
 from bot.core.admin import GuildAdmin
+from bot.core.audit import AuditedAdmin
 from bot.core.bank import QuestionBank
 from bot.core.community import Community
 from bot.core.errors import QuizError
 from bot.core.model import Member, Period, PostKind, PostView, RankBy, RevealView
+from bot.core.moderation import MemberAction, Moderation, describe, parse_action, parse_switch
 from bot.core.parsing import parse_difficulty
 from bot.core.ports import Clock, SystemClock
 from bot.core.questions import CHOICE_LETTERS, Difficulty
 from bot.core.reloading import ReloadResult
+from bot.core.reviewing import Reviews
 from bot.core.service import QuizService
 from bot.storage.sqlite import SqliteStore
 
@@ -40,11 +43,14 @@ Commands:
   /reveal                           reveal every open question whose time has come, now
   /leaderboard [week|month|all] [points|streak]
   /stats [NAME]                     your stats, or someone else's
+  /why                              your answer to the last revealed question, explained
+  /review [remind on|off]           a question due for your spaced review (private, no points)
   /as NAME                          play as another member
   /topics                           list the topics
   /admin setup CHANNEL HH:MM ZONE | reveal daily:8h draw:60s | difficulty LEVEL|mixed|ramp
          days mon-fri|every|LIST | pause | resume | postnow | ping ROLE|none | status
-         reload (the question packs)
+         reload (the question packs) | selfgrade on|off | audit
+         member NAME reset|exclude|include|forget [confirm]
 {COMMUNITY_HELP}
   /help, /quit (or Ctrl-D)          Ctrl-C clears the line you are typing; arrows recall history"""
 
@@ -75,7 +81,9 @@ class Console:
     ) -> None:
         self.service = service
         self._reload = reload
-        self.admin = GuildAdmin(service)
+        self.admin = AuditedAdmin(GuildAdmin(service), service)
+        self.reviews = Reviews(service)
+        self.moderation = Moderation(service)
         self.guild_id = guild_id
         self.member = Member("console:you", "you")
         self._out = out
@@ -96,6 +104,8 @@ class Console:
             "reveal": self._reveal_all,
             "leaderboard": self._leaderboard,
             "stats": self._stats,
+            "why": self._why,
+            "review": self._review,
             "as": self._switch,
             "topics": self._topics,
             "admin": self._admin,
@@ -180,6 +190,7 @@ class Console:
             verdict = "correct" if receipt.correct else "not quite"
             right = view.letter_of(view.question.correct_index or 0)
             self.say(f"{self.member.name}: {letter} is {verdict} (answer: {right}).")
+            await self._why([])
 
     async def _answer_text(self, args: list[str]) -> None:
         view = await self._current()
@@ -199,7 +210,7 @@ class Console:
         return await self.service.view(self._last_post)
 
     async def _daily(self, args: list[str]) -> None:
-        view = await self.admin.post_now(self.guild_id)
+        view = await self.admin.post_now(self.guild_id, by=self.member)
         if view is None:
             self.say("Today's question is already posted.")
         else:
@@ -230,6 +241,32 @@ class Console:
         name = " ".join(args) or self.member.name
         stats = await self.service.stats(self.guild_id, _member_id(name))
         self.say(render.stats(name, stats))
+        zone = (await self.service.config(self.guild_id)).timezone
+        learning = await self.reviews.learning_stats(self.guild_id, _member_id(name))
+        self.say(learning_render.learning(learning, zone))
+
+    async def _why(self, args: list[str]) -> None:
+        if self._last_post is None:
+            self.say("There is no question to explain yet.")
+            return
+        explained = await self.reviews.explain(self._last_post, self.member)
+        self.say(learning_render.explanation(explained))
+
+    async def _review(self, args: list[str]) -> None:
+        if args:
+            if len(args) != 2 or args[0].lower() != "remind":
+                self.say("Usage: /review, or /review remind on|off.")
+                return
+            on = await self.reviews.set_reminder(self.guild_id, self.member, parse_switch(args[1]))
+            self.say(f"Review reminders are {'on' if on else 'off'} for {self.member.name}.")
+            return
+        offer = await self.reviews.review(self.guild_id, CHANNEL, self.member)
+        if offer.view is None:
+            zone = (await self.service.config(self.guild_id)).timezone
+            self.say(learning_render.nothing_due(offer, zone))
+            return
+        self._last_post = offer.view.post.post_id
+        self.say("Review (private, no points):\n" + render.post(offer.view))
 
     async def _switch(self, args: list[str]) -> None:
         name = " ".join(args).strip()
@@ -256,33 +293,38 @@ class Console:
             return
         if not args:
             self.say(
-                "Usage: /admin setup|reveal|difficulty|days|pause|resume|postnow|ping|status|reload"
+                "Usage: /admin setup|reveal|difficulty|days|pause|resume|postnow|ping|status"
+                "|reload|selfgrade|audit|member"
             )
             return
         action, rest = args[0].lower(), args[1:]
         if action == "reload" and not rest:
             await self._reload_packs()
             return
+        by = self.member
         if action == "postnow" and not rest:
             await self._daily(rest)
             return
+        if action in ("selfgrade", "audit", "member"):
+            await self._moderate(action, rest)
+            return
         if action == "ping" and len(rest) == 1:
             role = None if rest[0].lower() == "none" else rest[0]
-            await self.admin.set_ping(self.guild_id, role)
+            await self.admin.set_ping(self.guild_id, role, by=by)
         elif action == "setup" and len(rest) == 3:
-            await self.admin.setup(self.guild_id, *rest)
+            await self.admin.setup(self.guild_id, *rest, by=by)
         elif action == "reveal" and rest:
             delays = dict(part.split(":", 1) for part in rest if ":" in part)
             if set(delays) - {"daily", "draw"} or len(delays) != len(rest):
                 self.say("Usage: /admin reveal daily:8h draw:60s")
                 return
-            await self.admin.set_reveal(self.guild_id, **delays)
+            await self.admin.set_reveal(self.guild_id, **delays, by=by)
         elif action == "difficulty" and len(rest) == 1:
-            await self.admin.set_difficulty(self.guild_id, rest[0])
+            await self.admin.set_difficulty(self.guild_id, rest[0], by=by)
         elif action == "days" and rest:
-            await self.admin.set_days(self.guild_id, " ".join(rest))
+            await self.admin.set_days(self.guild_id, " ".join(rest), by=by)
         elif action in ("pause", "resume") and not rest:
-            await self.admin.set_paused(self.guild_id, action == "pause")
+            await self.admin.set_paused(self.guild_id, action == "pause", by=by)
         elif action != "status":
             self.say(f"Unknown or incomplete admin command '{' '.join(args)}': type /help.")
             return
@@ -296,6 +338,40 @@ class Console:
         for problem in result.problems:
             self.say(problem)
         self.say(result.summary())
+
+    async def _moderate(self, action: str, rest: list[str]) -> None:
+        zone = (await self.service.config(self.guild_id)).timezone
+        if action == "audit" and not rest:
+            self.say(learning_render.audit(await self.admin.recent(self.guild_id), zone))
+        elif action == "selfgrade" and len(rest) == 1:
+            on = await self.moderation.set_selfgrade(
+                self.guild_id, parse_switch(rest[0]), by=self.member
+            )
+            self.say(
+                f"Self-graded answers {'score' if on else 'no longer score'} points and streaks."
+            )
+        elif action == "member" and len(rest) >= 2:
+            confirmed = len(rest) >= 3 and rest[-1].lower() == "confirm"
+            words = rest[:-1] if confirmed else rest
+            what = parse_action(words[-1])
+            name = " ".join(words[:-1])
+            target = Member(_member_id(name), name)
+            if what is not MemberAction.FORGET:
+                self.say(await self.moderation.apply(self.guild_id, what, target, by=self.member))
+            elif not confirmed:
+                found = await self.moderation.footprint(self.guild_id, target.id)
+                self.say(
+                    f"This deletes every row about {name} here: {describe(found)}. "
+                    f"Repeat with confirm to go ahead: /admin member {name} forget confirm"
+                )
+            else:
+                gone = await self.moderation.forget(self.guild_id, target, by=self.member)
+                self.say(f"Forgot {name}: deleted {describe(gone)}.")
+        else:
+            self.say(
+                "Usage: /admin selfgrade on|off | /admin audit | "
+                "/admin member NAME reset|exclude|include|forget [confirm]"
+            )
 
 
 def _member_id(name: str) -> str:

@@ -8,9 +8,10 @@ from typing import Literal
 import discord
 from discord import app_commands
 
-from bot.adapters.discord_app import community_admin, render
+from bot.adapters.discord_app import community_admin, learning_commands, render
 from bot.adapters.discord_app.components import post_buttons
 from bot.adapters.discord_app.context import guild_key, member_of, quiz_of, reply
+from bot.adapters.discord_app.learning_render import add_learning
 from bot.adapters.discord_app.stats_card import attach_card
 from bot.adapters.discord_app.suggest import suggest
 from bot.core.errors import DrawAlreadyOpen
@@ -115,7 +116,8 @@ async def stats(interaction: discord.Interaction, member: discord.User | None = 
     target = member or interaction.user
     ctx, guild_id = quiz_of(interaction), guild_key(interaction)
     card = await ctx.service.stats(guild_id, str(target.id))
-    embed = render.stats_embed(target.display_name, card)
+    learning = await ctx.reviews.learning_stats(guild_id, str(target.id))
+    embed = add_learning(render.stats_embed(target.display_name, card), learning)
     # The image card (calendar, accuracy per level), drawn off the event loop and cached.
     picture = await attach_card(ctx, guild_id, target, card, embed)
     await interaction.response.send_message(
@@ -163,7 +165,7 @@ class QuizAdmin(app_commands.Group, name="quizadmin", description="Configure the
             )
             return
         await quiz_of(interaction).admin.setup(
-            guild_key(interaction), str(channel.id), time, timezone
+            guild_key(interaction), str(channel.id), time, timezone, by=member_of(interaction)
         )
         await self._status(interaction, "Saved.")
 
@@ -173,7 +175,9 @@ class QuizAdmin(app_commands.Group, name="quizadmin", description="Configure the
         self, interaction: discord.Interaction, daily: str | None = None, draw: str | None = None
     ) -> None:
         """Change one or both reveal delays."""
-        await quiz_of(interaction).admin.set_reveal(guild_key(interaction), daily=daily, draw=draw)
+        await quiz_of(interaction).admin.set_reveal(
+            guild_key(interaction), daily=daily, draw=draw, by=member_of(interaction)
+        )
         await self._status(interaction, "Saved.")
 
     @app_commands.command(description="Level of the daily question")
@@ -183,7 +187,9 @@ class QuizAdmin(app_commands.Group, name="quizadmin", description="Configure the
         level: Literal["entry", "junior", "mid", "senior", "expert", "mixed", "ramp"],
     ) -> None:
         """One level, mixed, or ramp (entry on Monday up to expert on Friday)."""
-        await quiz_of(interaction).admin.set_difficulty(guild_key(interaction), level)
+        await quiz_of(interaction).admin.set_difficulty(
+            guild_key(interaction), level, by=member_of(interaction)
+        )
         await self._status(interaction, "Saved.")
 
     @app_commands.command(
@@ -191,19 +197,25 @@ class QuizAdmin(app_commands.Group, name="quizadmin", description="Configure the
     )
     async def days(self, interaction: discord.Interaction, days: str) -> None:
         """Which weekdays get a daily question."""
-        await quiz_of(interaction).admin.set_days(guild_key(interaction), days)
+        await quiz_of(interaction).admin.set_days(
+            guild_key(interaction), days, by=member_of(interaction)
+        )
         await self._status(interaction, "Saved.")
 
     @app_commands.command(description="Stop daily questions (draws keep working)")
     async def pause(self, interaction: discord.Interaction) -> None:
         """Pause the daily question."""
-        await quiz_of(interaction).admin.set_paused(guild_key(interaction), True)
+        await quiz_of(interaction).admin.set_paused(
+            guild_key(interaction), True, by=member_of(interaction)
+        )
         await self._status(interaction, "Paused.")
 
     @app_commands.command(description="Start daily questions again")
     async def resume(self, interaction: discord.Interaction) -> None:
         """Resume the daily question."""
-        await quiz_of(interaction).admin.set_paused(guild_key(interaction), False)
+        await quiz_of(interaction).admin.set_paused(
+            guild_key(interaction), False, by=member_of(interaction)
+        )
         await self._status(interaction, "Resumed.")
 
     @app_commands.command(description="Post today's question now if it is not out yet")
@@ -211,7 +223,7 @@ class QuizAdmin(app_commands.Group, name="quizadmin", description="Configure the
         """Post the daily question immediately."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         ctx = quiz_of(interaction)
-        view = await ctx.admin.post_now(guild_key(interaction))
+        view = await ctx.admin.post_now(guild_key(interaction), by=member_of(interaction))
         if view is None:
             await reply(interaction, "Today's question is already posted.")
             return
@@ -224,7 +236,7 @@ class QuizAdmin(app_commands.Group, name="quizadmin", description="Configure the
     ) -> None:
         """Set or clear (leave empty) the ping role."""
         await quiz_of(interaction).admin.set_ping(
-            guild_key(interaction), str(role.id) if role else None
+            guild_key(interaction), str(role.id) if role else None, by=member_of(interaction)
         )
         await self._status(interaction, "Saved.")
 
@@ -239,7 +251,9 @@ def register(tree: app_commands.CommandTree[discord.Client]) -> None:
     tree.add_command(quiz)
     tree.add_command(leaderboard)
     tree.add_command(stats)
-    tree.add_command(suggest)
     admin = QuizAdmin()
+    learning_commands.add_admin_commands(admin)
     community_admin.install(admin)  # suggestions, recap, threads, rewards, community
     tree.add_command(admin)
+    tree.add_command(learning_commands.review)
+    tree.add_command(suggest)

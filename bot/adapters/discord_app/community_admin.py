@@ -15,7 +15,7 @@ import discord
 from discord import app_commands
 
 from bot.adapters.discord_app import community_render, render
-from bot.adapters.discord_app.context import guild_key, quiz_of, reply
+from bot.adapters.discord_app.context import guild_key, member_of, quiz_of, reply
 from bot.core.community_model import RewardKind
 
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -58,7 +58,7 @@ async def suggestions(
             )
             return
     await quiz_of(interaction).community.community.admin.set_review_channel(
-        guild_key(interaction), str(channel.id) if channel else None
+        guild_key(interaction), str(channel.id) if channel else None, by=member_of(interaction)
     )
     await _settings(interaction, "Saved.")
 
@@ -89,7 +89,9 @@ async def recap(
                 "Nothing was saved.",
             )
             return
-    await ctx.community.community.admin.set_recap(guild_id, on=state, day=day, time=time)
+    await ctx.community.community.admin.set_recap(
+        guild_id, on=state, day=day, time=time, by=member_of(interaction)
+    )
     await _settings(interaction, "Saved.")
 
 
@@ -110,7 +112,7 @@ async def threads(interaction: discord.Interaction, state: Switch) -> None:
                 "there. Nothing was saved.",
             )
             return
-    await ctx.community.community.admin.set_threads(guild_id, state)
+    await ctx.community.community.admin.set_threads(guild_id, state, by=member_of(interaction))
     await _settings(interaction, "Saved.")
 
 
@@ -146,7 +148,7 @@ async def streak(
     """Set the streak reward."""
     if await _checked_role(interaction, role):
         await quiz_of(interaction).community.community.rewards.set_streak(
-            guild_key(interaction), length, str(role.id)
+            guild_key(interaction), length, str(role.id), by=member_of(interaction)
         )
         await _settings(interaction, "Saved.")
 
@@ -156,7 +158,7 @@ async def monthly(interaction: discord.Interaction, role: discord.Role) -> None:
     """Set the monthly reward."""
     if await _checked_role(interaction, role):
         await quiz_of(interaction).community.community.rewards.set_monthly(
-            guild_key(interaction), str(role.id)
+            guild_key(interaction), str(role.id), by=member_of(interaction)
         )
         await _settings(interaction, "Saved.")
 
@@ -165,7 +167,7 @@ async def monthly(interaction: discord.Interaction, role: discord.Role) -> None:
 async def off(interaction: discord.Interaction, reward: Literal["streak", "monthly"]) -> None:
     """Turn a reward off."""
     await quiz_of(interaction).community.community.rewards.clear(
-        guild_key(interaction), RewardKind(reward)
+        guild_key(interaction), RewardKind(reward), by=member_of(interaction)
     )
     await _settings(interaction, "Saved.")
 

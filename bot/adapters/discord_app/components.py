@@ -10,6 +10,8 @@ import discord
 
 from bot.adapters.discord_app import render
 from bot.adapters.discord_app.context import guarded, member_of, quiz_of, reply
+from bot.adapters.discord_app.learning_components import ExplainButton, ForgetButton
+from bot.adapters.discord_app.learning_render import add_why
 from bot.core.model import PostKind, PostView, RevealView
 from bot.core.service import MAX_OPEN_ANSWER
 
@@ -51,7 +53,9 @@ class ChoiceButton(
             receipt = await service.answer(self.post_id, member_of(interaction), choice=self.choice)
             view = receipt.view
             if receipt.correct is not None:
-                embed = render.private_result(view, self.choice, receipt.correct)
+                embed = add_why(
+                    render.private_result(view, self.choice, receipt.correct), view, self.choice
+                )
                 await interaction.response.edit_message(embed=embed, view=None)
                 return
             letter = view.letter_of(self.choice)
@@ -166,7 +170,7 @@ class GradeButton(
         await guarded(interaction, handle)
 
 
-DYNAMIC_ITEMS = (ChoiceButton, AnswerButton, GradeButton)
+DYNAMIC_ITEMS = (ChoiceButton, AnswerButton, GradeButton, ExplainButton, ForgetButton)
 
 
 def post_buttons(view: PostView) -> discord.ui.View:
@@ -196,4 +200,6 @@ def reveal_buttons(view: RevealView) -> discord.ui.View:
     else:
         buttons.add_item(GradeButton(post_id, True))
         buttons.add_item(GradeButton(post_id, False))
+    if view.post.kind is not PostKind.PRIVATE:
+        buttons.add_item(ExplainButton(post_id))
     return buttons

@@ -11,9 +11,11 @@ import discord
 
 from bot.adapters.discord_app.community_parts import CommunityParts
 from bot.adapters.discord_app.render import NO_PINGS
-from bot.core.admin import GuildAdmin
+from bot.core.audit import AuditedAdmin
 from bot.core.errors import QuizError
 from bot.core.model import Member
+from bot.core.moderation import Moderation
+from bot.core.reviewing import Reviews
 from bot.core.service import QuizService
 from bot.scheduling import QuizScheduler
 
@@ -25,8 +27,10 @@ class QuizContext:
     """The engine parts the Discord handlers call."""
 
     service: QuizService
-    admin: GuildAdmin
+    admin: AuditedAdmin
     scheduler: QuizScheduler
+    reviews: Reviews
+    moderation: Moderation
     community: CommunityParts
 
 

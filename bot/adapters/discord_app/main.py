@@ -17,13 +17,17 @@ from bot.adapters.discord_app.client import QuizClient
 from bot.adapters.discord_app.community_parts import CommunityParts
 from bot.adapters.discord_app.community_publisher import DiscordCommunityPublisher
 from bot.adapters.discord_app.context import QuizContext
+from bot.adapters.discord_app.notifier import DiscordNotifier
 from bot.adapters.discord_app.publisher import DiscordPublisher
 from bot.community_scheduling import CommunityTicker
 from bot.config import Settings
 from bot.core.admin import GuildAdmin
+from bot.core.audit import AuditedAdmin
 from bot.core.bank import QuestionBank
 from bot.core.community import Community
+from bot.core.moderation import Moderation
 from bot.core.ports import Clock, Store, SystemClock
+from bot.core.reviewing import Reviews
 from bot.core.service import QuizService
 from bot.ops.heartbeat import heartbeat
 from bot.scheduling import QuizScheduler
@@ -67,11 +71,13 @@ def build_client(
         publisher=DiscordPublisher(client),
     )
     jobs = QuizScheduler(service, scheduler or AsyncIOScheduler(timezone=UTC))
-    admin = GuildAdmin(service, on_change=jobs.schedule_daily)
+    admin = AuditedAdmin(GuildAdmin(service, on_change=jobs.schedule_daily), service)
+    reviews = Reviews(service, DiscordNotifier(client))
+    jobs.schedule_reminders(reviews)
     # Community features: suggestions, recaps, threads and role rewards (all off by default).
     community = Community(service, DiscordCommunityPublisher(client))
     parts = CommunityParts(community, CommunityTicker(community, jobs.scheduler))
-    client.attach(QuizContext(service, admin, jobs, parts))
+    client.attach(QuizContext(service, admin, jobs, reviews, Moderation(service), parts))
     return client
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,8 +16,8 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.slack_app import actions, community, replies
-from bot.adapters.slack_app.listeners import Payload, QuizListeners, is_ephemeral
+from bot.adapters.slack_app import actions, community, learning_actions, replies
+from bot.adapters.slack_app.listeners import Caller, Payload, QuizListeners, is_ephemeral
 from bot.community_scheduling import CommunityTicker
 from bot.core.admin import GuildAdmin
 from bot.core.community import Community
@@ -205,6 +206,35 @@ def build_app(
 
         return reply
 
+    async def on_why(ack: AsyncAck, body: Payload, respond: AsyncRespond) -> None:
+        with track():
+            await ack()
+            reply = action_reply(body, respond)
+            caller = Caller.of_interaction(body)
+            action_id = str(body["actions"][0]["action_id"])
+
+            async def work() -> None:
+                await reply(await listeners.learning.why(caller.member, action_id))
+
+            await guarded("why", work, reply)
+
+    async def on_forget(ack: AsyncAck, body: Payload, respond: AsyncRespond) -> None:
+        with track():
+            await ack()
+            reply = action_reply(body, respond)
+            caller = Caller.of_interaction(body)
+            action_id = str(body["actions"][0]["action_id"])
+            await guarded(
+                "forget",
+                lambda: listeners.learning.forget(
+                    caller.team_id, caller.member, action_id, respond
+                ),
+                reply,
+            )
+
+    app.action(re.compile(rf"^{learning_actions.WHY_ACTION}:\d+$"))(on_why)
+    app.action(re.compile(rf"^{learning_actions.FORGET_ACTION}:[A-Z0-9]+$"))(on_forget)
+    scheduler.schedule_reminders(listeners.learning.reviews)
     app.action(actions.CHOICE)(on_choice)
     app.action(actions.OPEN)(on_open)
     app.action(actions.GRADE)(on_grade)

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.adapters.slack_app import actions
+from bot.adapters.slack_app.learning_actions import why_button
 from bot.adapters.slack_app.mrkdwn import escape as escape
 from bot.adapters.slack_app.mrkdwn import mrkdwn, question_body
 from bot.core.model import PostKind, PostView, RevealView
@@ -180,6 +181,14 @@ def reveal_blocks(view: RevealView, *, verdict: str | None = None) -> list[Block
                     _button("I got it", actions.grade_id(post.post_id, True), "got", "primary"),
                     _button("I missed it", actions.grade_id(post.post_id, False), "missed"),
                 ],
+            }
+        )
+    if post.kind is not PostKind.PRIVATE:
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": f"why:{post.post_id}",
+                "elements": [why_button(post.post_id)],
             }
         )
     return blocks

@@ -28,6 +28,9 @@ ADMIN_ACTIONS = (
     "resume",
     "postnow",
     "status",
+    "selfgrade",
+    "member",
+    "audit",
 )
 
 
@@ -163,8 +166,8 @@ def parse_admin(text: str) -> AdminArgs:
     action, args = words[0].lower(), tuple(words[1:])
     if action not in ADMIN_ACTIONS:
         raise InvalidInput(f"Unknown admin command '{words[0]}'.\n{replies.ADMIN_USAGE}")
-    expected = {"setup": 3, "difficulty": 1, "ping": 1}
-    no_args = ("pause", "resume", "postnow", "status")
+    expected = {"setup": 3, "difficulty": 1, "ping": 1, "selfgrade": 1, "member": 2}
+    no_args = ("pause", "resume", "postnow", "status", "audit")
     if (
         (action in expected and len(args) != expected[action])
         or (action in no_args and args)

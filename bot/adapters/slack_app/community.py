@@ -68,7 +68,7 @@ class SlackCommunity:
                 return
             caller = Caller.of_command(command)
             await self.listeners.require_admin(caller.member.id, caller.team_id)
-            headline = await self._admin(caller.team_id, words[0].lower(), words[1:])
+            headline = await self._admin(caller, words[0].lower(), words[1:])
             status = await self.community.admin.status(caller.team_id)
             await respond(text=community_status(status, headline), response_type="ephemeral")
 
@@ -83,22 +83,22 @@ class SlackCommunity:
         view = form_modal(FormContext(caller.channel_id))
         await self.listeners.client.views_open(trigger_id=command["trigger_id"], view=view)
 
-    async def _admin(self, team_id: str, action: str, args: list[str]) -> str | None:
-        admin = self.community.admin
+    async def _admin(self, caller: Caller, action: str, args: list[str]) -> str | None:
+        admin, team_id, by = self.community.admin, caller.team_id, caller.member
         if action == "suggestions" and len(args) == 1:
             if args[0].lower() == "off":
-                await admin.set_review_channel(team_id, None)
+                await admin.set_review_channel(team_id, None, by=by)
                 return ":white_check_mark: Suggestions are closed."
             channel = commands.parse_channel(args[0])
             refusal = await self.listeners.cannot_post_in(channel)
             if refusal is not None:
                 return f"{refusal} Nothing was saved."
-            await admin.set_review_channel(team_id, channel)
+            await admin.set_review_channel(team_id, channel, by=by)
             return f":white_check_mark: Suggestions now wait for review in <#{channel}>."
         if action == "recap" and args:
-            return await self._recap(team_id, args)
+            return await self._recap(caller, args)
         if action == "threads" and len(args) == 1:
-            await admin.set_threads(team_id, args[0])
+            await admin.set_threads(team_id, args[0], by=by)
             return ":white_check_mark: Saved."
         if action == "rewards":
             raise InvalidInput(NO_ROLES)
@@ -106,14 +106,15 @@ class SlackCommunity:
             return None
         raise InvalidInput(f"Incomplete or extra words for `{action}`.\n{replies.ADMIN_USAGE}")
 
-    async def _recap(self, team_id: str, args: list[str]) -> str:
-        word = args[0].lower()
+    async def _recap(self, caller: Caller, args: list[str]) -> str:
+        word, admin = args[0].lower(), self.community.admin
+        team_id, by = caller.team_id, caller.member
         if word in ("on", "off") and len(args) == 1:
-            await self.community.admin.set_recap(team_id, on=word)
+            await admin.set_recap(team_id, on=word, by=by)
         elif word == "day" and len(args) == 2:
-            await self.community.admin.set_recap(team_id, day=args[1])
+            await admin.set_recap(team_id, day=args[1], by=by)
         elif word == "time" and len(args) == 2:
-            await self.community.admin.set_recap(team_id, time=args[1])
+            await admin.set_recap(team_id, time=args[1], by=by)
         else:
             raise InvalidInput("Use `/quiz-admin recap on|off|day mon..sun|time HH:MM`.")
         return ":white_check_mark: Saved."

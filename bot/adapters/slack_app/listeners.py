@@ -9,9 +9,11 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.slack_app import actions, blocks, commands, replies
+from bot.adapters.slack_app import actions, blocks, commands, learning_replies, replies
+from bot.adapters.slack_app.learning_listeners import ADMIN_ACTIONS, LearningListeners
 from bot.adapters.slack_app.publisher import SlackPublisher, error_code
 from bot.core.admin import GuildAdmin
+from bot.core.audit import AuditedAdmin
 from bot.core.errors import ChannelUnavailable, NotAllowed, PostClosed
 from bot.core.model import Member, PostKind, RevealView, Tally
 from bot.core.service import QuizService
@@ -61,10 +63,11 @@ class QuizListeners:
         client: AsyncWebClient,
     ) -> None:
         self.service = service
-        self.admin = admin
+        self.admin = AuditedAdmin(admin, service)
         self.scheduler = scheduler
         self.client = client
         self.publisher = SlackPublisher(client)
+        self.learning = LearningListeners(service, self.admin, client, self.require_admin)
 
     async def ephemeral(self, channel_id: str, user_id: str, text: str) -> None:
         """A message only one member sees."""
@@ -75,6 +78,14 @@ class QuizListeners:
     async def quiz(self, command: Payload, respond: AsyncRespond) -> None:
         """`/quiz [difficulty] [topic] [private]`: draw a question now."""
         caller = Caller.of_command(command)
+        words = str(command.get("text") or "").split()
+        if words and words[0].lower() == "review":
+            assert caller.channel_id is not None
+            reply = await self.learning.review(
+                caller.team_id, caller.channel_id, caller.member, words[1:]
+            )
+            await respond(**reply, response_type="ephemeral")
+            return
         args = commands.parse_quiz(str(command.get("text") or ""))
         if args.help:
             await respond(text=replies.QUIZ_USAGE, response_type="ephemeral")
@@ -127,7 +138,9 @@ class QuizListeners:
         member_id = ref.id if ref else caller.member.id
         name = caller.member.name if ref is None else (ref.label or "That member")
         found = await self.service.stats(caller.team_id, member_id)
-        await respond(text=replies.stats(name, found), response_type="ephemeral")
+        learning = await self.learning.reviews.learning_stats(caller.team_id, member_id)
+        text = f"{replies.stats(name, found)}\n{learning_replies.learning(learning)}"
+        await respond(text=text, response_type="ephemeral")
 
     async def admin_command(self, command: Payload, respond: AsyncRespond) -> None:
         """`/quiz-admin ...`: admins and owners only, checked on every use."""
@@ -139,7 +152,10 @@ class QuizListeners:
         # Permission first: a member who may not change settings learns nothing else.
         await self.require_admin(caller.member.id, caller.team_id)
         parsed = commands.parse_admin(text)
-        headline = await self._run_admin(caller.team_id, parsed)
+        if parsed.action in ADMIN_ACTIONS:
+            await self.learning.admin_command(caller.team_id, caller.member, parsed, respond)
+            return
+        headline = await self._run_admin(caller.team_id, parsed, caller.member)
         status = await self.admin.status(caller.team_id)
         await respond(text=replies.status(status, headline), response_type="ephemeral")
 
@@ -156,27 +172,27 @@ class QuizListeners:
         if not (user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")):
             raise NotAllowed(replies.NOT_ADMIN)
 
-    async def _run_admin(self, team_id: str, parsed: commands.AdminArgs) -> str | None:
+    async def _run_admin(self, team_id: str, parsed: commands.AdminArgs, by: Member) -> str | None:
         action, args = parsed.action, parsed.args
         if action == "setup":
             channel = commands.parse_channel(args[0])
             refusal = await self.cannot_post_in(channel)
             if refusal is not None:
                 return f"{refusal} Nothing was saved."
-            await self.admin.setup(team_id, channel, args[1], args[2])
+            await self.admin.setup(team_id, channel, args[1], args[2], by=by)
             return f":white_check_mark: Saved. The daily question goes to <#{channel}>."
         if action == "reveal":
-            await self.admin.set_reveal(team_id, **commands.parse_reveal(args))
+            await self.admin.set_reveal(team_id, **commands.parse_reveal(args), by=by)
         elif action == "difficulty":
-            await self.admin.set_difficulty(team_id, args[0])
+            await self.admin.set_difficulty(team_id, args[0], by=by)
         elif action == "days":
-            await self.admin.set_days(team_id, " ".join(args))
+            await self.admin.set_days(team_id, " ".join(args), by=by)
         elif action == "ping":
-            await self.admin.set_ping(team_id, commands.parse_ping(args[0]))
+            await self.admin.set_ping(team_id, commands.parse_ping(args[0]), by=by)
         elif action in ("pause", "resume"):
-            await self.admin.set_paused(team_id, action == "pause")
+            await self.admin.set_paused(team_id, action == "pause", by=by)
         elif action == "postnow":
-            return await self._post_now(team_id)
+            return await self._post_now(team_id, by)
         else:
             return None
         return ":white_check_mark: Saved."
@@ -198,8 +214,8 @@ class QuizListeners:
             return f"I am not in <#{channel}> yet: `/invite @quizbot` there, then run setup again."
         return None
 
-    async def _post_now(self, team_id: str) -> str:
-        view = await self.admin.post_now(team_id)
+    async def _post_now(self, team_id: str, by: Member) -> str:
+        view = await self.admin.post_now(team_id, by=by)
         if view is None:
             return "Today's question is already posted."
         self.scheduler.schedule_reveal(view.post)
@@ -218,6 +234,8 @@ class QuizListeners:
             verdict = f"You answered *{view.letter_of(choice)}*: " + (
                 "right! :tada:" if right else "not quite."
             )
+            why = learning_replies.why_of(view, choice)
+            verdict = f"{verdict}\n{why}" if why else verdict
             revealed = RevealView(view.post, view.question, Tally({choice: 1}, 1, int(right)))
             await respond(
                 text=blocks.reveal_text(revealed),

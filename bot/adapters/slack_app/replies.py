@@ -16,6 +16,8 @@ NOT_ADMIN = "Only workspace admins and owners can change the quiz settings."
 QUIZ_USAGE = (
     "Usage: `/quiz [entry|junior|mid|senior|expert] [topic] [private]`: "
     "draw a question now; `private` gives a practice question only you see. "
+    "`/quiz review` serves a question due for your spaced review; "
+    "`/quiz review remind on|off` sets a daily reminder; "
     "`/quiz suggest` suggests a question of your own."
 )
 BOARD_USAGE = "Usage: `/quiz-leaderboard [week|month|all] [points|streak]`"
@@ -29,6 +31,9 @@ ADMIN_USAGE = """\
 • `/quiz-admin days mon-fri|every|mon,wed,fri`
 • `/quiz-admin ping @group|@here|none`: who the daily question mentions
 • `/quiz-admin pause` · `resume` · `postnow` · `status`
+• `/quiz-admin selfgrade on|off`: whether self-graded (open) answers score points and streaks
+• `/quiz-admin member @user reset|exclude|include|forget`: moderate a member (forget asks first)
+• `/quiz-admin audit`: the last 20 admin actions
 • `/quiz-admin suggestions #channel|off`: where suggested questions wait for review
 • `/quiz-admin recap on|off|day mon..sun|time HH:MM`: the weekly recap in the daily channel
 • `/quiz-admin threads on|off`: the answer and explanation in a thread of each daily reveal

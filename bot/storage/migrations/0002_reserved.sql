@@ -1,1 +1,1 @@
--- Reserved for the delivery outbox migration developed on another branch; intentionally empty.
+-- Reserved: this version number belongs to a change made on another line of work.

@@ -191,7 +191,12 @@ async def test_a_draw_answered_by_three_members_then_revealed(
         text = revealed.embed_text()
         assert "revealed" in revealed.embeds[0]["title"]
         assert "Answered 3 · correct 2 (67%)" in text
-        buttons = [c for c in revealed.iter_components() if c.get("type") == 2]
+        buttons = [
+            c
+            for c in revealed.iter_components()
+            if c.get("type") == 2 and c["custom_id"].startswith("quiz:c:")
+        ]
+        assert len(buttons) == 4
         assert all(b.get("disabled") for b in buttons)
         assert [b["style"] for b in buttons].count(3) == 1, "the correct choice is marked green"
 
@@ -508,14 +513,14 @@ async def test_open_question_modal_and_self_grade(
             quiz.id, lambda m: m.id == message.id and m.edited_timestamp is not None
         )
         grade_ids = revealed.custom_ids()
-        assert grade_ids == [f"quiz:g:{post_id}:1", f"quiz:g:{post_id}:0"]
+        assert grade_ids == [f"quiz:g:{post_id}:1", f"quiz:g:{post_id}:0", f"quiz:w:{post_id}"]
         graded = await (await fake.click(quiz.id, message.id, grade_ids[0], alice)).response()
         assert graded.text == "Counted. Nice one!"
         again = await (await fake.click(quiz.id, message.id, grade_ids[0], alice)).response()
         assert again.text == "Only members who answered before the reveal can grade, once."
         stats = await client.quiz.service.stats(str(fake.guild.id), str(alice.id))
         assert stats is not None
-        assert stats.points == 4
+        assert (stats.points, stats.correct) == (0, 1), "self-grades score only where allowed"
 
 
 async def test_private_practice_is_ephemeral_and_reveals_on_answer(

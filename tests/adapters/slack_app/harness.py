@@ -63,6 +63,11 @@ def buttons(message: Json) -> Buttons:
     return Buttons(found)
 
 
+def answer_ids(message: Json) -> list[str]:
+    """The action ids of a message's buttons, less the "Why was I wrong?" of a reveal."""
+    return [a for a in buttons(message).action_ids if not a.startswith("quiz:why:")]
+
+
 def all_text(message: Json) -> str:
     """Every mrkdwn text of a message, joined."""
     texts: list[str] = []

@@ -15,6 +15,7 @@ from tests.adapters.slack_app.harness import (
     CHANNEL,
     SlackHarness,
     all_text,
+    answer_ids,
     buttons,
 )
 
@@ -52,7 +53,7 @@ async def test_daily_over_three_days_builds_streaks(slack: SlackHarness) -> None
 
         slack.clock.advance(hours=8)
         await slack.scheduler.run_reveal(post.post_id)
-        assert buttons(slack.fake.message(CHANNEL, ts)).action_ids == []
+        assert answer_ids(slack.fake.message(CHANNEL, ts)) == []
 
     assert len(slack.fake.calls_to("chat.update")) == 3
     alice = await slack.reply(ALICE, "/quiz-stats")
@@ -110,7 +111,7 @@ async def test_overdue_reveal_happens_at_start(slack: SlackHarness) -> None:
     await job.func(*job.args)  # what APScheduler runs when it fires
 
     assert len(slack.fake.calls_to("chat.update")) == 1
-    assert buttons(slack.fake.message(CHANNEL, ts)).action_ids == []
+    assert answer_ids(slack.fake.message(CHANNEL, ts)) == []
 
 
 async def test_restart_on_the_day_of_a_daily_keeps_it_open(slack: SlackHarness) -> None:

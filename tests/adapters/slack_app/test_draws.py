@@ -16,6 +16,7 @@ from tests.adapters.slack_app.harness import (
     CHANNEL,
     SlackHarness,
     all_text,
+    answer_ids,
     buttons,
 )
 
@@ -65,7 +66,7 @@ async def test_draw_answered_by_three_then_revealed(slack: SlackHarness) -> None
     [update] = slack.fake.calls_to("chat.update")
     assert (update["channel"], update["ts"]) == (CHANNEL, ts)
     revealed = slack.fake.message(CHANNEL, ts)
-    assert buttons(revealed).action_ids == []
+    assert answer_ids(revealed) == []
     text = all_text(revealed)
     assert re.search(rf":white_check_mark: \*{right_letter}\) [^\n]* — 2", text)
     assert re.search(rf"{wrong_letter}\) [^\n]* — 1", text)
@@ -140,7 +141,8 @@ async def test_open_question_answered_in_a_modal_then_self_graded(slack: SlackHa
     slack.clock.advance(minutes=1)
     await slack.scheduler.run_reveal(post_id)
     revealed = slack.fake.message(CHANNEL, ts)
-    got, missed = buttons(revealed).action_ids
+    got, missed, why = buttons(revealed).action_ids
+    assert why == f"quiz:why:{post_id}"
     assert "1 answered" in all_text(revealed)
 
     await slack.click(BOB, got, ts=ts)
@@ -154,7 +156,7 @@ async def test_open_question_answered_in_a_modal_then_self_graded(slack: SlackHa
     )
     alice = await slack.service.stats(TEAM, ALICE)
     assert alice is not None
-    assert (alice.points, alice.correct) == (4, 1)
+    assert (alice.points, alice.correct) == (0, 1), "self-grades score only where allowed"
 
 
 async def test_answer_button_after_reveal_opens_no_modal(slack: SlackHarness) -> None:

@@ -1,1 +1,0 @@
--- Reserved for the learning-loop migration developed on another branch; intentionally empty.
