@@ -44,6 +44,10 @@ def describe(suggestion: Suggestion) -> str:
         f"{q.difficulty.value} · {', '.join(q.topics)} · by {suggestion.author.name}]",
         q.prompt,
     ]
+    if suggestion.status is SuggestionStatus.APPROVED:
+        return "\n".join(
+            [*lines, f"Approved by {suggestion.reviewer_name}; the answers are hidden."]
+        )
     for letter, choice in zip(CHOICE_LETTERS, q.choices or [], strict=False):
         mark = "✓" if choice.correct else " "
         lines.append(f"  {mark} {letter}) {choice.text}")

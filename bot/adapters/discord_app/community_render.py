@@ -17,6 +17,7 @@ _STATUS_COLOURS = {
     SuggestionStatus.REJECTED: 0x80848E,
 }
 _MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
+SERVED_KEY_HIDDEN = "*The answers are hidden now that this question is served here.*"
 
 
 def message_link(guild_id: str, channel_id: str, message_id: str) -> str:
@@ -25,18 +26,25 @@ def message_link(guild_id: str, channel_id: str, message_id: str) -> str:
 
 
 def suggestion_embed(suggestion: Suggestion) -> discord.Embed:
-    """A suggestion as reviewers see it: the whole question, the key marked, every why."""
+    """A suggestion as reviewers see it: the whole question, the key marked, every why.
+
+    Once approved the question is served, so its post keeps only the prompt: the review
+    channel must not become the place to look answers up.
+    """
     q = suggestion.question
     # The question is pack text, shown as a post of it would show it (code stays code).
     lines = [question_body(q), ""]
-    for letter, choice in zip(CHOICE_LETTERS, q.choices or [], strict=False):
-        if choice.correct:
-            lines.append(f"✅ **{letter})** {md(choice.text)}")
-        else:
-            lines.append(f"▫️ **{letter})** {md(choice.text)}")
-            if choice.why:
-                lines.append(f"  *why not:* {md(choice.why)}")
-    lines += ["", "**Explanation**", md(q.explanation)]
+    if suggestion.status is SuggestionStatus.APPROVED:
+        lines.append(SERVED_KEY_HIDDEN)
+    else:
+        for letter, choice in zip(CHOICE_LETTERS, q.choices or [], strict=False):
+            if choice.correct:
+                lines.append(f"✅ **{letter})** {md(choice.text)}")
+            else:
+                lines.append(f"▫️ **{letter})** {md(choice.text)}")
+                if choice.why:
+                    lines.append(f"  *why not:* {md(choice.why)}")
+        lines += ["", "**Explanation**", md(q.explanation)]
     embed = discord.Embed(
         title=f"Suggestion #{suggestion.suggestion_id} · {q.difficulty.value} · "
         f"{', '.join(q.topics)}",

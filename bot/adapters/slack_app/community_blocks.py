@@ -174,8 +174,9 @@ def field_errors(problems: list[str]) -> dict[str, str]:
 def review_blocks(suggestion: Suggestion) -> list[Block]:
     """A suggestion as reviewers see it, with Approve / Edit / Reject while pending."""
     q = suggestion.question
+    approved = suggestion.status is SuggestionStatus.APPROVED
     lines = []
-    for letter, choice in zip(CHOICE_LETTERS, q.choices or [], strict=False):
+    for letter, choice in zip(CHOICE_LETTERS, [] if approved else q.choices or [], strict=False):
         if choice.correct:
             lines.append(f":white_check_mark: *{letter})* {mrkdwn(choice.text)}")
         else:
@@ -186,12 +187,13 @@ def review_blocks(suggestion: Suggestion) -> list[Block]:
         f"*Suggestion #{suggestion.suggestion_id}* · `{q.difficulty.value}` · "
         f"{', '.join(escape(t) for t in q.topics)} · by {escape(suggestion.author.name)}"
     )
-    blocks = [
-        context(head),
-        section(question_body(q)),
-        section("\n".join(lines)),
-        section(f"*Explanation*\n{mrkdwn(q.explanation)}"),
-    ]
+    blocks = [context(head), section(question_body(q))]
+    if approved:
+        # Served now: the review channel must not become the place to look answers up.
+        blocks.append(context("The answers are hidden now that this question is served here."))
+    else:
+        blocks.append(section("\n".join(lines)))
+        blocks.append(section(f"*Explanation*\n{mrkdwn(q.explanation)}"))
     if suggestion.status is SuggestionStatus.PENDING:
         sid = suggestion.suggestion_id
         blocks.append(

@@ -67,6 +67,7 @@ async def test_a_whole_community_session(tmp_path: Path, clock: FakeClock) -> No
     assert "What's the call that schedules" in text, "quotes survive the one-line form"
     assert "       why not: sleep takes seconds." in text
     assert "[suggestion #1 · approved · expert · asyncio · by alice]" in text
+    assert "Approved by admin; the answers are hidden." in text
     assert "Suggestion #1 was already approved by admin." in text
     assert "discussion threads: on" in text
     assert "weekly recap: on, mon 09:00 Europe/Berlin" in text

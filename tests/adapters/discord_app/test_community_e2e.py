@@ -173,6 +173,7 @@ async def test_a_member_suggests_and_an_admin_approves(
         assert updated.custom_ids() == []
         fields = {f["name"]: f["value"] for f in updated.embeds[0]["fields"]}
         assert fields["Status"] == "Approved by Owner; served here as `suggested-1`."
+        assert STEP_ONE["correct"] not in updated.embed_text(), "a served key is not on show"
 
         seen = set()
         while "suggested-1" not in seen:

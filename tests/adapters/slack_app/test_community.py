@@ -125,6 +125,7 @@ async def test_a_suggestion_from_the_modal_to_an_approved_question(slack: SlackH
     updated = slack.fake.message(REVIEW, ts)
     assert buttons(updated).action_ids == []
     assert "Approved by admin; served here as `suggested-1`" in all_text(updated)
+    assert GOOD["correct"] not in all_text(updated), "a served key is not on show"
 
     seen: set[str] = set()
     while "suggested-1" not in seen:
