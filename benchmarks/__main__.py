@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 from time import perf_counter
 
-from benchmarks import dataset, engine, packs, raw, reads
+from benchmarks import dataset, engine, packs, raw, reads, startup
 from benchmarks.common import ROOT, Latency, bank
 from benchmarks.report import Row, Section, Target, merge_json, table, write_json
 
@@ -32,8 +32,30 @@ def _latency_rows(
     ]
 
 
+def _startup_rows(start: startup.StartupResult) -> list[Row]:
+    three_s, sixty_mb = Target(3, False), Target(60, False)
+    guilds = f"{startup.GUILDS:,} guilds"
+    return [
+        Row("start_10k_guilds_s", f"start to ready-to-connect, {guilds}", start.start_s, "s",
+            three_s),
+        Row("start_empty_s", "start to ready-to-connect, no guild (same run)",
+            start.empty_start_s, "s"),
+        Row("start_10k_guilds_rss_mb", f"peak RSS above an empty bot, {guilds}",
+            start.rss_above_empty_mb, "MB", sixty_mb),
+        Row("start_10k_guilds_rss_peak_mb", f"peak RSS, {guilds}", start.rss_peak_mb, "MB"),
+        Row(f"catchup_{startup.DUE}_dailies_s",
+            f"catch-up once connected: {startup.DUE:,} dailies posted and delivered",
+            start.catchup_s, "s"),
+        Row("catchup_dailies_per_s", "catch-up rate", start.posted / start.catchup_s, "/s"),
+    ]  # fmt: skip
+
+
 def _sections(
-    eng: engine.EngineResult, base: raw.RawResult, data: dataset.Dataset, got: reads.ReadResult
+    eng: engine.EngineResult,
+    base: raw.RawResult,
+    data: dataset.Dataset,
+    got: reads.ReadResult,
+    start: startup.StartupResult,
 ) -> list[Section]:
     # answers_per_s is the burst throughput as the engine behaves today: 1,000 answers
     # submitted at once on a freshly drawn post (median of the bursts). The same burst on a
@@ -92,6 +114,11 @@ def _sections(
         Row("dataset_build_s", "build time (bulk insert + ANALYZE)", data.build_s, "s"),
     ]
     return [
+        Section(
+            f"Start: {startup.GUILDS:,} guilds, {startup.DUE:,} dailies overdue "
+            "(in-memory platform)",
+            _startup_rows(start),
+        ),
         Section(f"Answer path: burst of {engine.BURST_SIZE:,} concurrent answers", burst),
         Section(f"Answer path: open loop, {engine.OPEN_LOOP_SECONDS:g} s per rate", loops),
         Section("Baseline: raw sqlite3 on the same schema and pragmas", baseline),
@@ -129,6 +156,9 @@ def main() -> None:
     started = perf_counter()
     with tempfile.TemporaryDirectory(prefix="quizbot-bench-") as folder:
         tmp = Path(folder)
+        # First, on a quiet machine: the later steps leave the disk busy for a while.
+        _progress(f"start with {startup.GUILDS:,} guilds (fresh interpreters)…")
+        start = startup.run(tmp)
         _progress("answer path through QuizService (bursts, open loops)…")
         eng = asyncio.run(engine.run(tmp / "engine.db"))
         _progress("raw sqlite3 baseline…")
@@ -138,7 +168,7 @@ def main() -> None:
         _progress("read paths…")
         got = asyncio.run(reads.run(data))
         pack_section = _pack_section(tmp)
-    sections = [*_sections(eng, base, data, got), pack_section]
+    sections = [*_sections(eng, base, data, got, start), pack_section]
     sections[-2].rows.append(Row("total_s", "whole benchmark run", perf_counter() - started, "s"))
 
     print("EXPLAIN QUERY PLAN (biggest-guild sample; SQL captured from SqliteStore)")

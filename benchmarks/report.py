@@ -59,7 +59,9 @@ def _fmt(value: float, unit: str) -> str:
     if unit == "x":
         return f"{value:.2f}x"
     if unit == "s":
-        return f"{value:.1f} s"
+        return f"{value:.3f} s" if value < 1 else f"{value:.1f} s"
+    if unit == "MB":
+        return f"{value:.1f} MB"
     return f"{value:,.0f}{' ' + unit if unit else ''}"
 
 

@@ -30,7 +30,7 @@ class CommunityTicker:
         self._running: set[asyncio.Task[object]] = set()
 
     async def start(self) -> None:
-        """Load approved suggestions, catch up once, then tick every minute."""
+        """Load approved suggestions, then tick every minute (the first tick catches up)."""
         await self.community.start()
         self.scheduler.add_job(
             self.run,

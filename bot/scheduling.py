@@ -1,9 +1,12 @@
-"""APScheduler wiring: daily posts per guild and one job per pending reveal, rebuilt from the store.
+"""APScheduler wiring: one ticker for every guild, exact jobs for reveals about to fall due,
+and the delivery worker.
 
-The database is the source of truth; the scheduler holds only what can be derived
-from it, so a restart (or a crash) loses nothing: `start()` recreates every job,
-reveals what became overdue meanwhile and posts a missed daily if it is still the
-same local day.
+The database is the source of truth. Each guild's next daily slot is stored (in UTC);
+every minute the ticker asks the store which guilds are due and posts their dailies, and
+reveals every delivered post whose time has come. Reveals due before the next tick get
+a job of their own so they happen on the second. Starting is cheap whatever the number
+of guilds: `start()` only wires things up, and `catch_up()` (run once connected) does the
+first tick, which finds whatever became due while the bot was down.
 """
 
 from __future__ import annotations
@@ -12,26 +15,27 @@ import asyncio
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 
-from bot.core.errors import QuizError
-from bot.core.model import GuildConfig, Post, PostKind
+from bot.core.model import Post, PostKind
 from bot.core.reviewing import Reviews
 from bot.core.service import QuizService
+from bot.worker import DeliveryWorker
 
 log = logging.getLogger(__name__)
 
-_CRON_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-# The default grace of one second drops runs whenever many jobs fall due together;
-# a daily post stays welcome all day (the service refuses it once the local day is
-# over), and a reveal must happen however late it is.
-DAILY_GRACE_S = 24 * 3600
+TICK_JOB = "tick"
+# The ticker may run late when the loop is busy; a missed minute is covered by the next one.
+TICK_GRACE_S = 50
+# A reveal must happen however late it is.
 REVEAL_GRACE_S: int | None = None
-
-
+# Reveals due within this window get an exact job; later ones wait for a later tick.
+EXACT_WINDOW = timedelta(seconds=90)
+BATCH = 200
 REMINDERS_GRACE_S = 3600
 
 
@@ -40,29 +44,13 @@ def reminders_job_id(platform: str) -> str:
     return f"reminders:{platform}"
 
 
-def daily_job_id(guild_id: str) -> str:
-    """The fixed id of a guild's daily job."""
-    return f"daily:{guild_id}"
-
-
 def reveal_job_id(post_id: int) -> str:
     """The fixed id of a post's reveal job."""
     return f"reveal:{post_id}"
 
 
-def daily_trigger(config: GuildConfig) -> CronTrigger:
-    """A cron trigger at the guild's post time on its weekdays, in its own time zone."""
-    days = ",".join(_CRON_DAYS[d] for d in sorted(config.days))
-    return CronTrigger(
-        day_of_week=days,
-        hour=config.post_time.hour,
-        minute=config.post_time.minute,
-        timezone=config.timezone,
-    )
-
-
 class QuizScheduler:
-    """Keeps APScheduler's jobs in line with the store for one platform."""
+    """Keeps one platform's schedule and deliveries going from the store."""
 
     def __init__(
         self,
@@ -75,27 +63,55 @@ class QuizScheduler:
         self.scheduler = scheduler
         # With sharding, each process schedules only its own shards' guilds.
         self._owns_guild = owns_guild
+        self.worker = DeliveryWorker(
+            service.deliveries, service.store, service.clock, service.platform
+        )
         self._running: set[asyncio.Task[object]] = set()
+        self._started = False
+        # Set once the first tick after connecting is done (tests and health wait on it).
+        self.caught_up = asyncio.Event()
+        engine = service.engine
+        engine.outbox_listeners.append(self.worker.wake)
+        engine.delivered_listeners.append(self.schedule_reveal)
 
     async def start(self) -> None:
-        """Rebuild every job from the database and catch up on what was missed."""
+        """Wire up the ticker and the worker; no per-guild work happens here."""
+        if self._started:
+            return
+        self._started = True
         if not self.scheduler.running:
             self.scheduler.start()
-        await self.service.republish_unsent()
-        for post in await self.service.due_reveals():
-            if self._owns_guild(post.guild_id):
-                self.schedule_reveal(post)
-        for config in await self.service.store.guilds(self.service.platform):
-            if self._owns_guild(config.guild_id):
-                self.schedule_daily(config)
-                await self.run_daily(config.guild_id)
+        self.scheduler.add_job(
+            self.tick,
+            trigger=CronTrigger(second=0, timezone="UTC"),
+            id=TICK_JOB,
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=TICK_GRACE_S,
+        )
+        # Claims this process held when it last stopped (or died) are its own to redo.
+        released = await self.service.deliveries.release_claims()
+        if released:
+            log.info("resuming %d deliveries left pending by the last run", released)
+        self.worker.start()
+
+    async def catch_up(self) -> None:
+        """The first tick, once connected: whatever fell due while the bot was down."""
+        await self.tick()
+        self.caught_up.set()
 
     async def shutdown(self) -> None:
-        """Start no more jobs and let running ones finish; pending ones are rebuilt next start."""
+        """Start no more jobs, finish the running ones and the deliveries in flight."""
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         # AsyncIOScheduler does not wait for its coroutine jobs; the store must outlive them.
         await asyncio.gather(*self._running, return_exceptions=True)
+        await self.worker.stop()
+
+    async def deliver_due(self) -> int:
+        """Perform every delivery due now (and wait for those in flight)."""
+        return await self.worker.deliver_due()
 
     @contextmanager
     def _tracked(self) -> Iterator[None]:
@@ -108,50 +124,83 @@ class QuizScheduler:
             if task is not None:
                 self._running.discard(task)
 
-    def schedule_daily(self, config: GuildConfig) -> None:
-        """Create, move or remove a guild's daily job after its settings changed."""
-        job_id = daily_job_id(config.guild_id)
-        if not config.is_scheduled:
-            if self.scheduler.get_job(job_id):
-                self.scheduler.remove_job(job_id)
-            return
-        self.scheduler.add_job(
-            self.run_daily,
-            trigger=daily_trigger(config),
-            args=[config.guild_id],
-            id=job_id,
-            replace_existing=True,
-            coalesce=True,
-            misfire_grace_time=DAILY_GRACE_S,
-        )
+    # -- the ticker -------------------------------------------------------------------
+
+    async def tick(self) -> None:
+        """Reveal what is due, line up exact reveal jobs, post the dailies that are due."""
+        with self._tracked():
+            try:
+                await self._reveal_due()
+                await self._line_up_reveals()
+                await self._post_due()
+            except Exception:
+                log.exception("tick failed; the next one tries again")
+            self.worker.wake()
+
+    async def _reveal_due(self) -> None:
+        service = self.service
+        seen: set[int] = set()
+        while True:
+            now = service.clock.now()
+            batch = [
+                p
+                for p in await service.store.due_reveals(service.platform, now, BATCH)
+                if p.post_id not in seen and self._owns_guild(p.guild_id)
+            ]
+            if not batch:
+                return
+            seen.update(p.post_id for p in batch)
+            await asyncio.gather(*(self.run_reveal(p.post_id) for p in batch))
+
+    async def _line_up_reveals(self) -> None:
+        service = self.service
+        soon = service.clock.now() + EXACT_WINDOW
+        for post in await service.store.due_reveals(service.platform, soon, BATCH * 5):
+            self.schedule_reveal(post)
+
+    async def _post_due(self) -> None:
+        service = self.service
+        due = [
+            g
+            for g in await service.store.guilds_due(service.platform, service.clock.now())
+            if self._owns_guild(g)
+        ]
+        for start in range(0, len(due), BATCH):
+            # Concurrent jobs share the writer's transactions: one commit per batch.
+            chunk = due[start : start + BATCH]
+            results = await asyncio.gather(
+                *(service.post_scheduled(g) for g in chunk), return_exceptions=True
+            )
+            for guild_id, result in zip(chunk, results, strict=True):
+                if isinstance(result, BaseException):
+                    log.error(
+                        "guild %s: daily post failed",
+                        guild_id,
+                        exc_info=result,
+                        extra={"guild_id": guild_id},
+                    )
+            self.worker.wake()
+
+    # -- reveals ----------------------------------------------------------------------
 
     def schedule_reveal(self, post: Post) -> None:
-        """Reveal a post at its time (at once when that has passed)."""
-        if post.kind is PostKind.PRIVATE or not post.is_open:
+        """Give a visible post an exact reveal job when its time is near (else the ticker will)."""
+        if post.kind is PostKind.PRIVATE or not post.is_open or not post.is_delivered:
+            return
+        if not self._owns_guild(post.guild_id):
+            return
+        now = self.service.clock.now()
+        if post.reveal_at > now + EXACT_WINDOW:
             return
         self.scheduler.add_job(
             self.run_reveal,
-            trigger=DateTrigger(run_date=max(post.reveal_at, self.service.clock.now())),
+            trigger=DateTrigger(run_date=max(post.reveal_at, now)),
             args=[post.post_id],
             id=reveal_job_id(post.post_id),
             replace_existing=True,
             coalesce=True,
             misfire_grace_time=REVEAL_GRACE_S,
         )
-
-    async def run_daily(self, guild_id: str) -> None:
-        """Post the guild's daily question if it is due and not out yet."""
-        with self._tracked():
-            try:
-                view = await self.service.post_daily(guild_id)
-            except QuizError as exc:
-                log.warning("guild %s: daily post skipped: %s", guild_id, exc)
-                return
-            except Exception:
-                log.exception("guild %s: daily post failed", guild_id)
-                return
-            if view is not None:
-                self.schedule_reveal(view.post)
 
     async def run_reveal(self, post_id: int) -> None:
         """Reveal a post; a failure is logged and never stops other jobs."""

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from bot.core.admin import GuildAdmin
+from bot.core.model import Member, PostView
+from bot.core.questions import Difficulty
 from bot.core.service import QuizService
 from bot.storage.sqlite import SqliteStore
 from tests.fakes import FakeClock, RecordingPublisher, small_bank
@@ -72,3 +74,38 @@ def _restore_logging() -> Iterator[None]:
     yield
     root.handlers[:] = handlers
     root.setLevel(level)
+
+
+async def shown_draw(
+    service: QuizService,
+    guild_id: str,
+    channel_id: str,
+    member: Member,
+    *,
+    difficulty: Difficulty | None = None,
+    topic: str | None = None,
+    private: bool = False,
+) -> PostView:
+    """A draw as an adapter shows it: drawn, answered to the member, its message recorded."""
+    view = await service.draw(
+        guild_id, channel_id, member, difficulty=difficulty, topic=topic, private=private
+    )
+    if view.post.is_delivered:
+        return view
+    await service.attach_message(view.post.post_id, f"msg-{view.post.post_id}")
+    return await service.view(view.post.post_id)
+
+
+async def posted_daily(service: QuizService, guild_id: str) -> PostView | None:
+    """`postnow`: today's daily posted whatever the time, then delivered as the worker would."""
+    view = await service.post_daily(guild_id)
+    await service.deliveries.run_due()
+    return None if view is None else await service.view(view.post.post_id)
+
+
+async def delivered_daily(service: QuizService, guild_id: str) -> PostView | None:
+    """What the ticker does for a due guild (today's daily, if due and not out yet), then
+    its delivery, as the worker would do at once. None when nothing was posted."""
+    post = await service.post_scheduled(guild_id)
+    await service.deliveries.run_due()
+    return None if post is None else await service.view(post.post_id)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.core.bank import QuestionBank
-from bot.core.errors import ChannelUnavailable
-from bot.core.model import PostView, RevealView
+from bot.core.errors import ChannelUnavailable, TryAgainLater
+from bot.core.model import Post, PostView, RevealView
+from bot.core.ports import Attempt
 from bot.core.questions import Choice, Difficulty, Question
 
 
@@ -30,22 +31,49 @@ class FakeClock:
 
 
 class RecordingPublisher:
-    """Records what would reach the channel; channels in `failing` refuse posts."""
+    """Records what would reach the channel, like a platform that keeps every message.
+
+    Channels in `failing` refuse for good; while `down` is set every call fails for now
+    (with `retry_after` when given); the next `lose` posts are made but their answer is
+    lost, so only `find` can tell they exist.
+    """
 
     def __init__(self) -> None:
         self.published: list[PostView] = []
         self.reveals: list[RevealView] = []
+        self.attempts: list[Attempt] = []
         self.failing: set[str] = set()
+        self.down = False
+        self.retry_after: float | None = None
+        self.lose = 0
 
-    async def publish(self, view: PostView, ping_role: str | None) -> str:
-        """Record a post, or refuse it for a failing channel."""
-        if view.post.channel_id in self.failing:
+    def _check(self, channel_id: str) -> None:
+        if channel_id in self.failing:
             raise ChannelUnavailable("Missing Permissions (403)")
+        if self.down:
+            raise TryAgainLater("503 Service Unavailable", self.retry_after)
+
+    async def publish(self, view: PostView, ping_role: str | None, attempt: Attempt) -> str:
+        """Record a post once (a repeat returns the first, as the port requires), or refuse."""
+        self.attempts.append(attempt)
+        self._check(view.post.channel_id)
+        if any(v.post.post_id == view.post.post_id for v in self.published):
+            return f"msg-{view.post.post_id}"
         self.published.append(view)
+        if self.lose > 0:
+            self.lose -= 1
+            raise TryAgainLater("the answer was lost")
         return f"msg-{view.post.post_id}"
+
+    async def find(self, post: Post) -> str | None:
+        """The message of a post published before, if any."""
+        self._check(post.channel_id)
+        ids = {v.post.post_id for v in self.published}
+        return f"msg-{post.post_id}" if post.post_id in ids else None
 
     async def show_reveal(self, view: RevealView) -> None:
         """Record a reveal."""
+        self._check(view.post.channel_id)
         self.reveals.append(view)
 
 

@@ -335,6 +335,54 @@ async def test_channel_failures_and_validation(fake: FakeDiscord, bot: QuizClien
     assert fake.messages(channel.id)[0].attachments[0]["filename"] == "notes.txt"
 
 
+async def test_nonce_with_enforce_nonce_returns_the_first_message(
+    fake: FakeDiscord, bot: QuizClient
+) -> None:
+    channel = bot.get_channel(fake.channel("quiz").id)
+    assert isinstance(channel, discord.TextChannel)
+    first = await channel.send("once", nonce="post:1")
+    again = await channel.send("once more", nonce="post:1")
+    other = await channel.send("another", nonce="post:2")
+    assert again.id == first.id
+    assert other.id != first.id
+    assert [m.content for m in fake.messages(channel.id)] == ["once", "another"]
+    [sent] = [
+        r for r in fake.requests if isinstance(r.body, dict) and r.body.get("nonce") == "post:2"
+    ]
+    assert sent.body["enforce_nonce"] is True
+    await first.delete()
+    with pytest.raises(discord.NotFound):
+        await channel.send("after delete", nonce="post:1")
+
+
+async def test_transient_failures_lost_and_held_answers(fake: FakeDiscord, bot: QuizClient) -> None:
+    channel = bot.get_channel(fake.channel("quiz").id)
+    assert isinstance(channel, discord.TextChannel)
+    fake.fail_channel(channel.id, 503)
+    with pytest.raises(discord.DiscordServerError):
+        await channel.send("down")
+    fake.fail_channel(channel.id, 429, retry_after=90)
+    bot.http.max_ratelimit_timeout = 30.0
+    with pytest.raises(discord.RateLimited) as limited:
+        await channel.send("too fast")
+    assert limited.value.retry_after == 90
+    fake.heal_channel(channel.id)
+
+    posts = f"/channels/{channel.id}/messages"
+    fake.lose_responses(lambda method, path: method == "POST" and path == posts)
+    with pytest.raises(discord.DiscordServerError):
+        await channel.send("made, answer lost")
+    assert [m.content for m in fake.messages(channel.id)] == ["made, answer lost"]
+
+    hold = fake.hold(lambda method, path: method == "POST" and path == posts)
+    sending = asyncio.create_task(channel.send("held"))
+    await hold.arrived.wait()
+    assert not sending.done()
+    assert fake.messages(channel.id)[-1].content == "held", "made before the answer"
+    hold.release()
+    assert (await sending).content == "held"
+
+
 async def test_unknown_routes_are_recorded(fake: FakeDiscord, bot: QuizClient) -> None:
     with pytest.raises(discord.NotFound):
         await bot.fetch_guild_preview(fake.guild.id)

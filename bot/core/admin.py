@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core import calendar, parsing
+from bot.core.delivering import Result
+from bot.core.errors import DeliveryFailed, DeliveryPending
 from bot.core.model import GuildConfig, PostView
 from bot.core.service import QuizService
 
@@ -22,18 +23,12 @@ class Status:
 class GuildAdmin:
     """Settings changes for one platform, on top of the service."""
 
-    def __init__(
-        self, service: QuizService, on_change: Callable[[GuildConfig], None] | None = None
-    ) -> None:
+    def __init__(self, service: QuizService) -> None:
         self._service = service
-        # The scheduler moves the guild's daily job whenever its settings change.
-        self._on_change = on_change
 
     async def _update(self, guild_id: str, **changes: object) -> GuildConfig:
-        config = await self._service.update_config(guild_id, **changes)
-        if self._on_change is not None:
-            self._on_change(config)
-        return config
+        # The next slot is recomputed with the change; the ticker reads it from the store.
+        return await self._service.update_config(guild_id, **changes)
 
     async def setup(self, guild_id: str, channel_id: str, time: str, timezone: str) -> GuildConfig:
         """Where and when the daily question goes."""
@@ -76,10 +71,40 @@ class GuildAdmin:
         return await self._update(guild_id, ping_role=role_id)
 
     async def post_now(self, guild_id: str) -> PostView | None:
-        """Post today's daily question now unless it is already out."""
-        return await self._service.post_daily(guild_id, manual=True)
+        """Post today's daily question now; None when today's is out already.
+
+        Raises DeliveryFailed when the channel refuses it (the post is given up, so a
+        later postnow tries again) and DeliveryPending when the platform is not taking
+        posts right now (it is retried on its own until the day ends).
+        """
+        service = self._service
+        daily = await service.posting.post_daily(guild_id, claim=True)
+        delivery = daily.delivery
+        if not daily.created:
+            if delivery is None:
+                return None  # out already
+            problem = delivery.last_error or "the platform has not taken it yet"
+            raise DeliveryPending(
+                f"Today's question is saved but not shown yet ({problem}); "
+                "it is retried automatically until the day ends."
+            )
+        if delivery is not None:
+            outcome = await service.deliveries.perform(delivery)
+            if outcome.result is Result.GAVE_UP:
+                raise DeliveryFailed(outcome.problem or "Could not post the daily question.")
+            if outcome.result is Result.RETRYING:
+                raise DeliveryPending(
+                    "Today's question is saved, but the platform did not take it "
+                    f"({outcome.problem}); it is retried automatically until the day ends."
+                )
+        return service.engine.view(await service.post(daily.post.post_id))
 
     async def status(self, guild_id: str) -> Status:
-        """The whole configuration and the next post time."""
+        """The whole configuration and the next post time the ticker will act on."""
         config = await self._service.config(guild_id)
-        return Status(config, calendar.next_slot(config, self._service.clock.now()))
+        now = self._service.clock.now()
+        next_post = config.next_due_at
+        if next_post is None or next_post <= now:
+            # Due this minute (the ticker is about to act) or not worked out yet.
+            next_post = calendar.next_slot(config, now)
+        return Status(config, next_post if config.is_scheduled else None)

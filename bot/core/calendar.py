@@ -1,14 +1,22 @@
-"""Local-time rules: posting days and slots, ramp levels and leaderboard periods, DST included."""
+"""Local-time rules: posting days and slots, ramp levels and leaderboard periods, DST included.
+
+The DST rule, used for every slot and day boundary alike: a wall time that does not
+exist (inside a spring-forward gap) means the end of the gap, the first instant the
+clocks show again; a wall time that happens twice (a fall-back night) means its first
+occurrence.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core.model import GuildConfig, Period
 from bot.core.questions import Difficulty
 
 _RAMP = (Difficulty.ENTRY, Difficulty.JUNIOR, Difficulty.MID, Difficulty.SENIOR, Difficulty.EXPERT)
+# No zone has moved its clocks by more than this at once; the transition lies within it.
+_LARGEST_JUMP_S = 3 * 3600
 
 
 def local_date(when: datetime, timezone: str) -> date:
@@ -16,15 +24,39 @@ def local_date(when: datetime, timezone: str) -> date:
     return when.astimezone(ZoneInfo(timezone)).date()
 
 
-def slot_on(config: GuildConfig, day: date) -> datetime:
-    """The UTC instant of the daily post time on a local date.
+def to_utc(day: date, wall: time, timezone: str) -> datetime:
+    """The UTC instant a wall-clock time on a local date stands for, by the DST rule."""
+    zone = ZoneInfo(timezone)
+    local = datetime.combine(day, wall, tzinfo=zone)  # fold=0: the first occurrence
+    instant = local.astimezone(UTC)
+    if instant.astimezone(zone).replace(tzinfo=None) == local.replace(tzinfo=None):
+        return instant
+    # A gap: read with the offset before the change, the wall time lands past the
+    # transition; the transition itself (the gap's end) is the slot.
+    return _transition_before(zone, instant)
 
-    A time that falls in a DST gap (e.g. 02:30 on a spring-forward night) resolves
-    with the offset before the change, which lands one hour later on the wall clock;
-    an ambiguous time on a fall-back night takes its first occurrence.
-    """
-    local = datetime.combine(day, config.post_time, tzinfo=ZoneInfo(config.timezone))
-    return local.astimezone(UTC)
+
+def _transition_before(zone: ZoneInfo, instant: datetime) -> datetime:
+    after = instant.astimezone(zone).utcoffset()
+    high = int(instant.timestamp())
+    low = high - _LARGEST_JUMP_S
+    while high - low > 1:
+        middle = (low + high) // 2
+        if datetime.fromtimestamp(middle, UTC).astimezone(zone).utcoffset() == after:
+            high = middle
+        else:
+            low = middle
+    return datetime.fromtimestamp(high, UTC)
+
+
+def slot_on(config: GuildConfig, day: date) -> datetime:
+    """The UTC instant of the daily post time on a local date (DST rule above)."""
+    return to_utc(day, config.post_time, config.timezone)
+
+
+def day_bounds(day: date, timezone: str) -> tuple[datetime, datetime]:
+    """The UTC instants a local date starts and ends at."""
+    return to_utc(day, time(0), timezone), to_utc(day + timedelta(days=1), time(0), timezone)
 
 
 def is_posting_day(config: GuildConfig, day: date) -> bool:
@@ -32,16 +64,16 @@ def is_posting_day(config: GuildConfig, day: date) -> bool:
     return day.weekday() in config.days
 
 
-def next_slot(config: GuildConfig, now: datetime) -> datetime | None:
-    """The next daily post instant strictly after `now`, or None when nothing is scheduled."""
+def next_slot(config: GuildConfig, after: datetime) -> datetime | None:
+    """The first daily post instant strictly after `after`, or None when nothing is scheduled."""
     if not config.is_scheduled:
         return None
-    day = local_date(now, config.timezone)
+    day = local_date(after, config.timezone)
     for offset in range(8):
         candidate = day + timedelta(days=offset)
         if is_posting_day(config, candidate):
             slot = slot_on(config, candidate)
-            if slot > now:
+            if slot > after:
                 return slot
     return None
 

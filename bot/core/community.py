@@ -7,7 +7,7 @@ import re
 
 from bot.core.community_admin import CommunityAdmin
 from bot.core.community_ports import CommunityPublisher
-from bot.core.community_settings import settings_of
+from bot.core.community_settings import record_problem, settings_of
 from bot.core.errors import ChannelUnavailable
 from bot.core.model import PostKind, RevealView
 from bot.core.questions import Question
@@ -33,9 +33,9 @@ def discussion_title(question: Question, limit: int = MAX_THREAD_NAME) -> str:
 class Community:
     """Suggestions, weekly recaps, discussion threads and role rewards over one service.
 
-    Creating it registers its reveal listener on the service; `start()` loads what the
-    store holds, `tick()` (every minute) posts due recaps, awards months and retries
-    role changes.
+    Creating it registers its reveal listener on the service; `start()` loads the approved
+    suggestions (before any post that may use one is delivered or revealed), `tick()`
+    (every minute) posts due recaps, awards months and retries role changes.
     """
 
     def __init__(self, service: QuizService, publisher: CommunityPublisher | None = None) -> None:
@@ -48,10 +48,9 @@ class Community:
         service.reveal_listeners.append(self.after_reveal)
 
     async def start(self) -> None:
-        """Serve the approved suggestions and catch up on what came due while stopped."""
+        """Serve the approved suggestions (one read; the first tick catches up the rest)."""
         count = await self.suggestions.load()
         log.debug("serving %d approved suggestions", count)
-        await self.tick()
 
     async def tick(self) -> None:
         """Post due recaps, award finished months, then make due role changes."""
@@ -70,8 +69,8 @@ class Community:
                 await self.publisher.open_discussion(view, discussion_title(view.question))
             except ChannelUnavailable as exc:
                 log.warning("guild %s: discussion failed: %s", view.post.guild_id, exc)
-                await self.service.record_error(
-                    view.post.guild_id, f"Could not open the discussion: {exc}"
+                await record_problem(
+                    self.service, view.post.guild_id, f"Could not open the discussion: {exc}"
                 )
         if settings.streak_role_id is not None:
             await self.rewards.reconcile_streak(view.post.guild_id)

@@ -54,3 +54,8 @@ async def audit(
         await record(tx, guild_id, by, action, detail, at=now)
 
     await service.store.write(job)
+
+
+async def record_problem(service: QuizService, guild_id: str, message: str) -> None:
+    """Show a community delivery problem to admins as the guild's last error (`status`)."""
+    await service.update_config(guild_id, last_error=message, last_error_at=service.clock.now())

@@ -49,3 +49,19 @@ class PackError(QuizError):
 
 class ChannelUnavailable(Exception):
     """The platform refused to post in a channel (deleted, or a permission is missing)."""
+
+
+class DeliveryPending(QuizError):
+    """An admin's manual post is saved, but the platform has not taken it yet; it is retried."""
+
+
+class TryAgainLater(Exception):
+    """The platform could not take a post or edit right now (outage, rate limit, network).
+
+    The delivery is retried: after `retry_after` seconds when the platform said so,
+    otherwise with exponential backoff.
+    """
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after

@@ -65,6 +65,8 @@ class GuildConfig:
     ping_role: str | None = None
     last_error: str | None = None
     last_error_at: datetime | None = None
+    # The next daily slot the ticker will act on (UTC); kept by the engine, not set by admins.
+    next_due_at: datetime | None = None
 
     @property
     def is_scheduled(self) -> bool:
@@ -91,11 +93,23 @@ class Post:
     owner_id: str | None = None
     local_date: str | None = None
     daily_seq: int | None = None
+    # Fixed at posting, in the guild's zone then: where the post's points count.
+    week_key: str | None = None
+    month_key: str | None = None
+    # When the post reached its channel (None while its delivery is pending).
+    delivered_at: datetime | None = None
+    # When the post was given up without counting (it never reached its channel).
+    voided_at: datetime | None = None
 
     @property
     def is_open(self) -> bool:
-        """True until the post has been revealed."""
+        """True until the post has been revealed (or given up)."""
         return self.revealed_at is None
+
+    @property
+    def is_delivered(self) -> bool:
+        """True once members can see the post."""
+        return self.delivered_at is not None
 
 
 @dataclass(frozen=True)
@@ -129,6 +143,11 @@ class MemberStats:
         """Share of graded answers that were correct, 0.0 when none."""
         return self.correct / self.answered if self.answered else 0.0
 
+    @property
+    def accuracy_percent(self) -> int:
+        """Accuracy as a whole percentage, by the one rounding rule (`percent`)."""
+        return percent(self.correct, self.answered)
+
 
 @dataclass
 class LevelStats:
@@ -137,6 +156,15 @@ class LevelStats:
     answered: int = 0
     correct: int = 0
     points: int = 0
+
+
+def percent(part: int, whole: int) -> int:
+    """`part` of `whole` as a whole percentage, rounding half up on the exact fraction.
+
+    Integer arithmetic, so 23/40 (57.5 %) shows 58 and 5/8 (62.5 %) shows 63, where
+    float `round()` gives 57 and 62. 0 when `whole` is 0.
+    """
+    return (200 * part + whole) // (2 * whole) if whole else 0
 
 
 @dataclass(frozen=True)
@@ -149,8 +177,8 @@ class Tally:
 
     @property
     def percent_correct(self) -> int:
-        """Rounded percentage of correct answers, 0 when nobody answered."""
-        return round(100 * self.correct / self.answered) if self.answered else 0
+        """Percentage of correct answers (`percent`'s rounding), 0 when nobody answered."""
+        return percent(self.correct, self.answered)
 
 
 @dataclass(frozen=True)
@@ -209,3 +237,26 @@ class AnswerReceipt:
     choice: int | None
     # Private practice reveals at once, so the receipt then carries the verdict.
     correct: bool | None = None
+
+
+class DeliveryKind(StrEnum):
+    """A platform effect the delivery worker performs after a state change."""
+
+    POST = "post"  # show a new post in its channel (or find the one an adapter sent)
+    REVEAL = "reveal"  # edit a post into its revealed form
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One pending platform effect, as claimed by a worker."""
+
+    delivery_id: int
+    platform: str
+    guild_id: str
+    kind: DeliveryKind
+    post_id: int | None
+    attempts: int
+    created_at: datetime
+    due_at: datetime
+    expires_at: datetime | None = None
+    last_error: str | None = None

@@ -1,4 +1,10 @@
-"""The ports the service needs: a clock, a store (with a transaction view) and a publisher."""
+"""The ports the engine needs: a clock, a store (with a transaction view) and a publisher.
+
+A second store (PostgreSQL) implements the same two Protocols; nothing here assumes SQL
+or a single process: deliveries are claimed with leases, and "one daily per local day"
+is checked inside the transaction that inserts it (`daily_between` then `insert_post`),
+which a multi-process store must make atomic (e.g. serialising on the guild row).
+"""
 
 from __future__ import annotations
 
@@ -18,6 +24,8 @@ from bot.core.learning_model import (
 from bot.core.model import (
     Answer,
     BoardEntry,
+    Delivery,
+    DeliveryKind,
     GuildConfig,
     MemberStats,
     Post,
@@ -48,7 +56,7 @@ class SystemClock:
 
 @dataclass(frozen=True)
 class NewPost:
-    """A post before the store has given it an id (and, for a daily, its sequence number)."""
+    """A post before the store has given it an id."""
 
     guild_id: str
     platform: str
@@ -61,6 +69,29 @@ class NewPost:
     reveal_at: datetime
     owner_id: str | None = None
     local_date: str | None = None
+    week_key: str | None = None
+    month_key: str | None = None
+    # Set when nothing has to be sent (private practice, an engine without a platform).
+    delivered_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class NewDelivery:
+    """A platform effect to perform, recorded with the state change that implies it.
+
+    `claimed_by`/`claimed_until` let the caller deliver it inline (an adapter answering
+    an interaction, an admin's postnow) while the worker keeps off until the claim lapses.
+    """
+
+    platform: str
+    guild_id: str
+    kind: DeliveryKind
+    post_id: int | None
+    created_at: datetime
+    due_at: datetime
+    expires_at: datetime | None = None
+    claimed_by: str | None = None
+    claimed_until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -74,7 +105,8 @@ class PeriodPoints:
 
 
 class StoreTx(CommunityTx, Protocol):
-    """Reads and writes inside one transaction of the single writer.
+    """Reads and writes inside one transaction: a job sees its own writes, and all of them
+    commit together or not at all.
 
     The community features' writes are declared in their own section, CommunityTx.
     """
@@ -92,19 +124,25 @@ class StoreTx(CommunityTx, Protocol):
         ...
 
     async def insert_post(self, draft: NewPost) -> Post:
-        """Store a new post; a daily post gets the guild's next sequence number."""
+        """Store a new post (a daily gets its sequence number when it is revealed)."""
         ...
 
-    async def delete_post(self, post_id: int) -> None:
-        """Remove a post that never reached its channel."""
+    async def void_post(self, post_id: int, at: datetime) -> bool:
+        """Close a post that never reached its channel, without grading; False if closed."""
         ...
 
-    async def set_message_id(self, post_id: int, message_id: str) -> None:
-        """Remember the platform message that shows the post."""
+    async def mark_delivered(
+        self, post_id: int, message_id: str | None, at: datetime, reveal_at: datetime
+    ) -> None:
+        """Remember the platform message that shows the post, and when it reveals."""
         ...
 
-    async def daily_on(self, guild_id: str, local_date: str) -> Post | None:
-        """The guild's daily post for a local date, if any."""
+    async def set_reveal_at(self, post_id: int, reveal_at: datetime) -> None:
+        """Move an undelivered post's reveal (a late delivery keeps its answering window)."""
+        ...
+
+    async def daily_between(self, guild_id: str, start: datetime, end: datetime) -> Post | None:
+        """A daily post of the guild created in [start, end) and not given up, if any."""
         ...
 
     async def open_draw(self, channel_id: str) -> Post | None:
@@ -115,8 +153,12 @@ class StoreTx(CommunityTx, Protocol):
         """The guild's unrevealed daily post, if any."""
         ...
 
-    async def mark_revealed(self, post_id: int, at: datetime) -> bool:
-        """Close a post; False when it was already revealed."""
+    async def mark_revealed(self, post_id: int, at: datetime, daily_seq: int | None) -> bool:
+        """Close a post (numbering a daily in the streak order); False when already closed."""
+        ...
+
+    async def last_revealed_seq(self, guild_id: str) -> int:
+        """The newest revealed daily post's sequence number (0 before the first)."""
         ...
 
     async def answers(self, post_id: int) -> list[Answer]:
@@ -127,7 +169,9 @@ class StoreTx(CommunityTx, Protocol):
         """Store the grade of each member's answer."""
         ...
 
-    async def self_grade(self, post_id: int, member_id: str, correct: bool) -> Answer | None:
+    async def self_grade(
+        self, post_id: int, member_id: str, correct: bool, at: datetime
+    ) -> Answer | None:
         """Record a self-grade once; None when there is no ungraded answer to grade."""
         ...
 
@@ -221,6 +265,47 @@ class StoreTx(CommunityTx, Protocol):
 
     async def mark_reminded(self, guild_id: str, member_id: str, at: datetime) -> None:
         """Remember when a member was last reminded."""
+
+    async def set_next_due(self, guild_id: str, at: datetime | None) -> None:
+        """Store the guild's next daily slot (None: nothing scheduled)."""
+        ...
+
+    # -- the outbox -------------------------------------------------------------
+
+    async def add_delivery(self, draft: NewDelivery) -> Delivery:
+        """Record a pending platform effect."""
+        ...
+
+    async def claim_deliveries(
+        self, platform: str, owner: str, now: datetime, until: datetime, limit: int
+    ) -> list[Delivery]:
+        """Take up to `limit` due, unclaimed deliveries (oldest due first) until `until`."""
+        ...
+
+    async def claim_delivery(
+        self, delivery_id: int, owner: str, now: datetime, until: datetime
+    ) -> Delivery | None:
+        """Take one pending delivery unless someone else holds it; None if not possible."""
+        ...
+
+    async def release_claims(self, platform: str, owner: str) -> int:
+        """Drop every claim `owner` holds (its previous run died holding them)."""
+        ...
+
+    async def pending_delivery(self, post_id: int, kind: DeliveryKind) -> Delivery | None:
+        """A post's delivery of one kind that is still to be done, if any."""
+        ...
+
+    async def finish_delivery(self, delivery_id: int, at: datetime) -> None:
+        """The effect happened."""
+        ...
+
+    async def retry_delivery(self, delivery_id: int, due_at: datetime, error: str) -> None:
+        """The effect failed for now: count the attempt, release the claim, try at `due_at`."""
+        ...
+
+    async def fail_delivery(self, delivery_id: int, at: datetime, error: str) -> None:
+        """The effect cannot happen: stop trying."""
         ...
 
 
@@ -242,10 +327,6 @@ class Store(CommunityReads, Protocol):
         """A guild's configuration."""
         ...
 
-    async def guilds(self, platform: str) -> list[GuildConfig]:
-        """Every configured guild of a platform."""
-        ...
-
     async def post(self, post_id: int) -> Post | None:
         """A post by id."""
         ...
@@ -254,12 +335,24 @@ class Store(CommunityReads, Protocol):
         """Every unrevealed post of a platform, soonest reveal first."""
         ...
 
-    async def open_daily(self, guild_id: str) -> Post | None:
-        """The guild's unrevealed daily post, if any."""
+    async def due_reveals(self, platform: str, now: datetime, limit: int) -> list[Post]:
+        """Delivered public posts whose reveal time has come, soonest first."""
+        ...
+
+    async def guilds_due(self, platform: str, now: datetime) -> list[str]:
+        """Guilds whose next daily slot has come."""
+        ...
+
+    async def next_delivery_at(self, platform: str) -> datetime | None:
+        """When the earliest pending delivery can next be tried (due, or its claim lapsing)."""
         ...
 
     async def answer_of(self, post_id: int, member_id: str) -> Answer | None:
         """A member's answer to a post."""
+        ...
+
+    async def answers(self, post_id: int) -> list[Answer]:
+        """Every answer to a post (frozen once it is revealed)."""
         ...
 
     async def member_stats(self, guild_id: str, member_id: str) -> MemberStats | None:
@@ -343,14 +436,40 @@ class Store(CommunityReads, Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """Which try of a delivery this is: an earlier one may have reached the platform."""
+
+    number: int  # 1 for the first try
+    since_first_s: float  # seconds since the delivery was recorded
+
+    @property
+    def is_retry(self) -> bool:
+        """True when an earlier try may have been sent without its answer arriving."""
+        return self.number > 1
+
+
+FIRST_ATTEMPT = Attempt(1, 0.0)
+
+
 class Publisher(Protocol):
-    """The platform side of posting: the adapter renders and sends, the service decides."""
+    """The platform side of delivery: the adapter renders and sends, the engine decides.
 
-    async def publish(self, view: PostView, ping_role: str | None) -> str:
-        """Send a new post to its channel; returns the message id.
+    Every method raises ChannelUnavailable when the platform refuses for good (the channel
+    is gone or not writable) and TryAgainLater when it might work later (an outage, a rate
+    limit, the network).
+    """
 
-        Raises ChannelUnavailable when the channel is gone or not writable.
+    async def publish(self, view: PostView, ping_role: str | None, attempt: Attempt) -> str:
+        """Send a new post to its channel once; returns the message id.
+
+        Idempotent per post: on a retry the adapter makes sure an earlier try that reached
+        the platform is returned rather than posted again.
         """
+        ...
+
+    async def find(self, post: Post) -> str | None:
+        """The message already showing a post (sent by an earlier try or an interaction)."""
         ...
 
     async def show_reveal(self, view: RevealView) -> None:

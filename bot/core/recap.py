@@ -15,6 +15,7 @@ from bot.core.community_model import (
     Recap,
 )
 from bot.core.community_ports import CommunityPublisher
+from bot.core.community_settings import record_problem
 from bot.core.errors import ChannelUnavailable, NotFound
 from bot.core.model import BoardEntry, GuildConfig, Period
 from bot.core.ports import StoreTx
@@ -155,7 +156,7 @@ class Recaps:
             await self._publisher.post_recap(recap)
         except ChannelUnavailable as exc:
             log.warning("guild %s: weekly recap failed: %s", recap.guild_id, exc)
-            await self._service.record_error(recap.guild_id, f"Could not post the recap: {exc}")
+            await record_problem(self._service, recap.guild_id, f"Could not post the recap: {exc}")
             return None
         except BaseException:
             # Not the channel's fault (a network error, a stop): the next tick tries again.

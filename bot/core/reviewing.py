@@ -59,8 +59,12 @@ class Reviews:
                 await tx.save_guild(config)
             question_id = ready[0].question_id
             delay = int(PRIVATE_EXPIRY.total_seconds())
-            draft = service._draft(config, channel_id, PostKind.PRIVATE, question_id, delay)
-            return await tx.insert_post(dataclasses.replace(draft, owner_id=member.id)), held_back
+            draft = service.posting.draft(
+                config, channel_id, PostKind.PRIVATE, question_id, delay, now
+            )
+            # Private posts are shown by the command's own reply: delivered at once.
+            post = dataclasses.replace(draft, owner_id=member.id, delivered_at=now)
+            return await tx.insert_post(post), held_back
 
         post, held_back = await service.store.write(job)
         if post is None:

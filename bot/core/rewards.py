@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from bot.core import calendar
 from bot.core.community_model import CommunitySettings, RewardKind, RoleChange
 from bot.core.community_ports import CommunityPublisher, RoleChangeFailed
-from bot.core.community_settings import change_settings, settings_of
+from bot.core.community_settings import change_settings, record_problem, settings_of
 from bot.core.errors import InvalidInput
 from bot.core.model import Member
 from bot.core.ports import StoreTx
@@ -223,6 +223,6 @@ class Rewards:
         if error is not None and not retry:
             verb = "give" if change.add else "take back"
             log.warning("guild %s: role change gave up: %s", change.guild_id, error)
-            await self._service.record_error(
-                change.guild_id, f"Could not {verb} a reward role: {error}"
+            await record_problem(
+                self._service, change.guild_id, f"Could not {verb} a reward role: {error}"
             )

@@ -12,7 +12,7 @@ from bot.core.community_model import (
     SuggestionStatus,
 )
 from bot.core.community_ports import CommunityPublisher
-from bot.core.community_settings import audit, settings_of
+from bot.core.community_settings import audit, record_problem, settings_of
 from bot.core.errors import ChannelUnavailable, InvalidInput, NotAllowed, NotFound
 from bot.core.model import Member
 from bot.core.ports import StoreTx
@@ -179,7 +179,7 @@ class Suggestions:
         except ChannelUnavailable as exc:
             log.warning("guild %s: review channel refused: %s", suggestion.guild_id, exc)
             problem = f"Could not show suggestion #{suggestion.suggestion_id} for review: {exc}"
-            await self._service.record_error(suggestion.guild_id, problem)
+            await record_problem(self._service, suggestion.guild_id, problem)
             return Submitted(suggestion, problem)
         if message_id is not None and message_id != suggestion.review_message_id:
             channel = suggestion.review_channel_id

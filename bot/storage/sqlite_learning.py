@@ -86,7 +86,7 @@ class Rows:
     async def _rows(self, sql: str, params: Sequence[Any]) -> Iterable[Any]:
         return await self._conn.execute_fetchall(sql, params)
 
-    async def _changed(self, sql: str, params: Sequence[Any]) -> int:
+    async def _rowcount(self, sql: str, params: Sequence[Any]) -> int:
         cursor = await self._conn.execute(sql, params)
         count = cursor.rowcount
         await cursor.close()
@@ -204,13 +204,13 @@ class LearningWrites(Rows):
         """Exclude a member (`at`) or include them again (None); False when nothing changed."""
         if at is None:
             return bool(
-                await self._changed(
+                await self._rowcount(
                     "DELETE FROM excluded_members WHERE guild_id = ? AND member_id = ?",
                     (guild_id, member_id),
                 )
             )
         return bool(
-            await self._changed(
+            await self._rowcount(
                 "INSERT OR IGNORE INTO excluded_members (guild_id, member_id, excluded_at) "
                 "VALUES (?, ?, ?)",
                 (guild_id, member_id, ts(at)),
@@ -219,7 +219,7 @@ class LearningWrites(Rows):
 
     async def drop_open_answers(self, guild_id: str, member_id: str) -> int:
         """Delete a member's answers to the guild's unrevealed posts; how many there were."""
-        return await self._changed(
+        return await self._rowcount(
             "DELETE FROM answers WHERE member_id = ? AND post_id IN "
             "(SELECT post_id FROM posts WHERE guild_id = ? AND revealed_at IS NULL)",
             (member_id, guild_id),
@@ -228,7 +228,7 @@ class LearningWrites(Rows):
     async def reset_member(self, guild_id: str, member_id: str) -> bool:
         """Zero a member's points, streaks and savers; False when they have no stats."""
         key = (guild_id, member_id)
-        changed = await self._changed(
+        changed = await self._rowcount(
             "UPDATE member_stats SET points = 0, streak = 0, best_streak = 0 "
             "WHERE guild_id = ? AND member_id = ?",
             key,
@@ -247,43 +247,43 @@ class LearningWrites(Rows):
     async def forget_member(self, guild_id: str, member_id: str) -> Footprint:
         """Delete every row about a member in a guild; what was deleted."""
         key = (guild_id, member_id)
-        answers = await self._changed(
+        answers = await self._rowcount(
             "DELETE FROM answers WHERE member_id = ? AND post_id IN "
             "(SELECT post_id FROM posts WHERE guild_id = ?)",
             (member_id, guild_id),
         )
         stats = 0
         for table in ("member_stats", "level_stats", "period_points"):
-            stats += await self._changed(
+            stats += await self._rowcount(
                 f"DELETE FROM {table} WHERE guild_id = ? AND member_id = ?", key
             )
-        cards = await self._changed(
+        cards = await self._rowcount(
             "DELETE FROM review_cards WHERE guild_id = ? AND member_id = ?", key
         )
-        savers = await self._changed(
+        savers = await self._rowcount(
             "DELETE FROM streak_savers WHERE guild_id = ? AND member_id = ?", key
         )
         other = 0
         for table in ("review_reminders", "excluded_members"):
-            other += await self._changed(
+            other += await self._rowcount(
                 f"DELETE FROM {table} WHERE guild_id = ? AND member_id = ?", key
             )
         # Their private practice posts and practice shuffle bags.
-        other += await self._changed(
+        other += await self._rowcount(
             "DELETE FROM posts WHERE guild_id = ? AND owner_id = ?", (guild_id, member_id)
         )
         prefix = f"private:{member_id}:"
-        other += await self._changed(
+        other += await self._rowcount(
             "DELETE FROM bags WHERE guild_id = ? AND substr(bag_key, 1, ?) = ?",
             (guild_id, len(prefix), prefix),
         )
         # The audit log keeps that an action happened, not who it was about or by.
-        other += await self._changed(
+        other += await self._rowcount(
             "UPDATE audit_log SET target_id = NULL, detail = '(a forgotten member)' "
             "WHERE guild_id = ? AND target_id = ?",
             key,
         )
-        other += await self._changed(
+        other += await self._rowcount(
             "UPDATE audit_log SET actor_id = '', actor_name = '(forgotten)' "
             "WHERE guild_id = ? AND actor_id = ?",
             key,

@@ -9,7 +9,7 @@ from bot.core.activity import DayMark, build_calendar, first_day, member_calenda
 from bot.core.admin import GuildAdmin
 from bot.core.model import Member
 from bot.core.service import QuizService
-from tests.conftest import GUILD
+from tests.conftest import GUILD, posted_daily
 from tests.fakes import FakeClock
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -62,7 +62,7 @@ async def test_a_members_calendar_from_the_store(
     await admin.setup(GUILD, "c1", "09:00", "Europe/Berlin")
     for day, answer in ((23, True), (24, False), (25, None)):
         clock.set(datetime(2026, 11, day, 9, 0, tzinfo=BERLIN))
-        view = await service.post_daily(GUILD)
+        view = await posted_daily(service, GUILD)
         assert view is not None
         correct = view.question.correct_index
         assert correct is not None

@@ -38,10 +38,47 @@ def test_post_time_stays_on_the_local_clock_across_dst(
     assert calendar.slot_on(config(zone), day) == expected_utc
 
 
-def test_a_time_inside_the_spring_gap_still_posts() -> None:
-    # 02:30 does not exist in Berlin on 2026-03-29; the post goes out at 03:30 local.
-    slot = calendar.slot_on(config("Europe/Berlin", time(2, 30)), date(2026, 3, 29))
-    assert slot.astimezone(ZoneInfo("Europe/Berlin")).time() == time(3, 30)
+@pytest.mark.parametrize(
+    ("zone", "day", "at", "expected_utc"),
+    [
+        # 02:00-03:00 does not exist in Berlin on 2026-03-29: the gap's end, 03:00 CEST.
+        ("Europe/Berlin", date(2026, 3, 29), time(2, 30), datetime(2026, 3, 29, 1, 0, tzinfo=UTC)),
+        ("Europe/Berlin", date(2026, 3, 29), time(2, 0), datetime(2026, 3, 29, 1, 0, tzinfo=UTC)),
+        ("America/New_York", date(2026, 3, 8), time(2, 59), datetime(2026, 3, 8, 7, 0, tzinfo=UTC)),
+        # Lord Howe Island moves its clocks by half an hour.
+        (
+            "Australia/Lord_Howe",
+            date(2026, 10, 4),
+            time(2, 15),
+            datetime(2026, 10, 3, 15, 30, tzinfo=UTC),
+        ),
+        # 02:30 happens twice in Berlin on 2026-10-25: the first one, still CEST.
+        (
+            "Europe/Berlin",
+            date(2026, 10, 25),
+            time(2, 30),
+            datetime(2026, 10, 25, 0, 30, tzinfo=UTC),
+        ),
+        (
+            "America/New_York",
+            date(2026, 11, 1),
+            time(1, 30),
+            datetime(2026, 11, 1, 5, 30, tzinfo=UTC),
+        ),
+    ],
+)
+def test_dst_rule_gap_end_and_first_occurrence(
+    zone: str, day: date, at: time, expected_utc: datetime
+) -> None:
+    assert calendar.slot_on(config(zone, at), day) == expected_utc
+
+
+def test_a_day_that_starts_inside_a_gap_starts_at_its_end() -> None:
+    # Santiago moves its clocks from 24:00 to 01:00: 2026-09-06 begins at 01:00 local.
+    start, end = calendar.day_bounds(date(2026, 9, 6), "America/Santiago")
+    zone = ZoneInfo("America/Santiago")
+    assert start.astimezone(zone).replace(tzinfo=None) == datetime(2026, 9, 6, 1, 0)
+    assert end.astimezone(zone).replace(tzinfo=None) == datetime(2026, 9, 7, 0, 0)
 
 
 def test_next_slot_skips_days_off_and_crosses_midnight() -> None:

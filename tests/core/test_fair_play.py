@@ -17,7 +17,7 @@ from bot.core.questions import Difficulty
 from bot.core.reviewing import LIVE_AGAIN, Reviews
 from bot.core.service import ALL_LIVE, QuizService
 from bot.storage.sqlite import SqliteStore
-from tests.conftest import CHANNEL, GUILD
+from tests.conftest import CHANNEL, GUILD, posted_daily, shown_draw
 from tests.fakes import FakeClock, RecordingPublisher, question
 
 ALICE, BOB, ADMIN = Member("u1", "Alice"), Member("u2", "Bob"), Member("a1", "Admin")
@@ -36,10 +36,12 @@ def wrong(view: PostView) -> int:
 async def test_practice_never_serves_a_question_open_as_a_public_draw(
     service: QuizService,
 ) -> None:
-    public = await service.draw(GUILD, CHANNEL, BOB, difficulty=Difficulty.MID)
+    public = await shown_draw(service, GUILD, CHANNEL, BOB, difficulty=Difficulty.MID)
     drawn = {
         (
-            await service.draw(GUILD, CHANNEL, ALICE, difficulty=Difficulty.MID, private=True)
+            await shown_draw(
+                service, GUILD, CHANNEL, ALICE, difficulty=Difficulty.MID, private=True
+            )
         ).question.id
         for _ in range(12)
     }
@@ -52,16 +54,18 @@ async def test_practice_never_serves_the_open_daily(
 ) -> None:
     await admin.setup(GUILD, CHANNEL, "08:00", "UTC")
     await admin.set_difficulty(GUILD, "mid")
-    daily = await service.post_daily(GUILD)
+    daily = await posted_daily(service, GUILD)
     assert daily is not None
     for _ in range(12):
-        practice = await service.draw(
-            GUILD, "elsewhere", ALICE, difficulty=Difficulty.MID, private=True
+        practice = await shown_draw(
+            service, GUILD, "elsewhere", ALICE, difficulty=Difficulty.MID, private=True
         )
         assert practice.question.id != daily.question.id
     await service.reveal(daily.post.post_id)
     served = {
-        (await service.draw(GUILD, "x", ALICE, difficulty=Difficulty.MID, private=True)).question.id
+        (
+            await shown_draw(service, GUILD, "x", ALICE, difficulty=Difficulty.MID, private=True)
+        ).question.id
         for _ in range(12)
     }
     assert daily.question.id in served, "after its reveal the question is fair game again"
@@ -73,18 +77,18 @@ async def test_a_public_draw_never_repeats_the_open_daily(
     """Its reveal, a minute later, would show the daily's key hours early."""
     await admin.setup(GUILD, CHANNEL, "08:00", "UTC")
     await admin.set_difficulty(GUILD, "mid")
-    daily = await service.post_daily(GUILD)
+    daily = await posted_daily(service, GUILD)
     assert daily is not None
     for n in range(8):
-        draw = await service.draw(GUILD, f"channel-{n}", BOB, difficulty=Difficulty.MID)
+        draw = await shown_draw(service, GUILD, f"channel-{n}", BOB, difficulty=Difficulty.MID)
         assert draw.question.id != daily.question.id
         await service.reveal(draw.post.post_id)
 
 
 async def test_when_every_match_is_live_the_draw_says_so(service: QuizService) -> None:
-    await service.draw(GUILD, CHANNEL, BOB, topic="design")
+    await shown_draw(service, GUILD, CHANNEL, BOB, topic="design")
     with pytest.raises(NoQuestions) as refused:
-        await service.draw(GUILD, CHANNEL, ALICE, topic="design", private=True)
+        await shown_draw(service, GUILD, CHANNEL, ALICE, topic="design", private=True)
     assert str(refused.value) == ALL_LIVE
 
 
@@ -99,8 +103,8 @@ async def test_practice_drawn_before_its_question_went_live_keeps_its_key(
         platform="test",
         publisher=publisher,
     )
-    practice = await service.draw(GUILD, CHANNEL, ALICE, private=True)
-    public = await service.draw(GUILD, CHANNEL, BOB)
+    practice = await shown_draw(service, GUILD, CHANNEL, ALICE, private=True)
+    public = await shown_draw(service, GUILD, CHANNEL, BOB)
     assert public.question.id == practice.question.id == "solo"
 
     with pytest.raises(PostClosed) as refused:
@@ -116,12 +120,14 @@ async def test_practice_drawn_before_its_question_went_live_keeps_its_key(
 async def test_review_skips_a_card_whose_question_is_live(
     service: QuizService, reviews: Reviews, clock: FakeClock
 ) -> None:
-    missed = await service.draw(GUILD, CHANNEL, ALICE, topic="design")  # the only design question
+    missed = await shown_draw(
+        service, GUILD, CHANNEL, ALICE, topic="design"
+    )  # the only design question
     await service.answer(missed.post.post_id, ALICE, text="no idea")
     await service.reveal(missed.post.post_id)
     await service.self_grade(missed.post.post_id, ALICE, correct=False)
     clock.advance(days=2)
-    live = await service.draw(GUILD, CHANNEL, BOB, topic="design")
+    live = await shown_draw(service, GUILD, CHANNEL, BOB, topic="design")
 
     offer = await reviews.review(GUILD, CHANNEL, ALICE)
     assert offer.view is None
@@ -136,10 +142,10 @@ async def test_review_skips_a_card_whose_question_is_live(
 async def test_why_was_i_wrong_waits_while_the_question_is_live_again(
     service: QuizService, reviews: Reviews
 ) -> None:
-    first = await service.draw(GUILD, CHANNEL, ALICE, topic="design")
+    first = await shown_draw(service, GUILD, CHANNEL, ALICE, topic="design")
     await service.answer(first.post.post_id, ALICE, text="a queue")
     await service.reveal(first.post.post_id)
-    again = await service.draw(GUILD, CHANNEL, BOB, topic="design")
+    again = await shown_draw(service, GUILD, CHANNEL, BOB, topic="design")
     assert again.question.id == first.question.id
     with pytest.raises(PostClosed) as refused:
         await reviews.explain(first.post.post_id, ALICE)
@@ -149,7 +155,7 @@ async def test_why_was_i_wrong_waits_while_the_question_is_live_again(
 
 
 async def self_graded_draw(service: QuizService, member: Member, correct: bool) -> None:
-    view = await service.draw(GUILD, CHANNEL, member, topic="design")
+    view = await shown_draw(service, GUILD, CHANNEL, member, topic="design")
     await service.answer(view.post.post_id, member, text="my answer")
     await service.reveal(view.post.post_id)
     await service.self_grade(view.post.post_id, member, correct=correct)
@@ -179,11 +185,11 @@ async def test_self_grades_count_in_stats_but_score_only_when_allowed(
 async def test_an_excluded_member_is_refused_and_off_the_boards(
     service: QuizService, moderation: Moderation
 ) -> None:
-    view = await service.draw(GUILD, CHANNEL, ALICE, difficulty=Difficulty.EXPERT)
+    view = await shown_draw(service, GUILD, CHANNEL, ALICE, difficulty=Difficulty.EXPERT)
     await service.answer(view.post.post_id, ALICE, choice=right(view))
     await service.answer(view.post.post_id, BOB, choice=right(view))
     await service.reveal(view.post.post_id)
-    pending = await service.draw(GUILD, CHANNEL, BOB, difficulty=Difficulty.ENTRY)
+    pending = await shown_draw(service, GUILD, CHANNEL, BOB, difficulty=Difficulty.ENTRY)
     await service.answer(pending.post.post_id, ALICE, choice=right(pending))
 
     await moderation.apply(GUILD, MemberAction.EXCLUDE, ALICE, by=ADMIN)
@@ -192,7 +198,7 @@ async def test_an_excluded_member_is_refused_and_off_the_boards(
         await service.answer(pending.post.post_id, ALICE, choice=right(pending))
     assert str(refused.value) == EXCLUDED
     with pytest.raises(NotAllowed):
-        await service.draw(GUILD, "other", ALICE, private=True)
+        await shown_draw(service, GUILD, "other", ALICE, private=True)
     revealed = await service.reveal(pending.post.post_id)
     assert revealed is not None
     assert revealed.tally.answered == 0, "the answer given before the exclusion was dropped"
@@ -203,14 +209,14 @@ async def test_an_excluded_member_is_refused_and_off_the_boards(
     await moderation.apply(GUILD, MemberAction.INCLUDE, ALICE, by=ADMIN)
     board = await service.leaderboard(GUILD, ALICE.id, period=Period.ALL, by=RankBy.POINTS)
     assert [(e.rank, e.name) for e in board.top] == [(1, "Alice"), (1, "Bob")]
-    again = await service.draw(GUILD, CHANNEL, BOB)
+    again = await shown_draw(service, GUILD, CHANNEL, BOB)
     await service.answer(again.post.post_id, ALICE, choice=right(again))
 
 
 async def test_an_excluded_member_cannot_self_grade_an_earlier_answer(
     service: QuizService, moderation: Moderation
 ) -> None:
-    view = await service.draw(GUILD, CHANNEL, ALICE, topic="design")
+    view = await shown_draw(service, GUILD, CHANNEL, ALICE, topic="design")
     await service.answer(view.post.post_id, ALICE, text="a queue")
     await service.reveal(view.post.post_id)
     await moderation.apply(GUILD, MemberAction.EXCLUDE, ALICE, by=ADMIN)
@@ -240,7 +246,7 @@ async def test_ranks_below_an_excluded_member_move_up(
     carol = Member("u3", "Carol")
     for day in range(2):
         clock.advance(days=day)
-        daily = await service.post_daily(GUILD)
+        daily = await posted_daily(service, GUILD)
         assert daily is not None
         await service.answer(daily.post.post_id, ALICE, choice=right(daily))
         if day == 1:
@@ -261,7 +267,7 @@ async def test_ranks_below_an_excluded_member_move_up(
 async def test_a_burst_of_answers_reads_the_exclusions_once(
     service: QuizService, store: SqliteStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    view = await service.draw(GUILD, CHANNEL, BOB)
+    view = await shown_draw(service, GUILD, CHANNEL, BOB)
     reads = []
     real = store.excluded
 

@@ -20,7 +20,7 @@ from bot.core.review import should_remind
 from bot.core.reviewing import NOT_ANSWERED, NOT_REVEALED, Reviews
 from bot.core.service import QuizService
 from bot.storage.sqlite import SqliteStore
-from tests.conftest import CHANNEL, GUILD
+from tests.conftest import CHANNEL, GUILD, posted_daily, shown_draw
 from tests.fakes import FakeClock, RecordingNotifier
 
 ALICE, BOB = Member("u1", "Alice"), Member("u2", "Bob")
@@ -45,7 +45,7 @@ async def card_of(store: SqliteStore, member: Member, question_id: str) -> Card 
 async def answered_draw(
     service: QuizService, member: Member, *, correct: bool, private: bool = False, **draw: object
 ) -> PostView:
-    view = await service.draw(GUILD, CHANNEL, member, private=private, **draw)  # type: ignore[arg-type]
+    view = await shown_draw(service, GUILD, CHANNEL, member, private=private, **draw)  # type: ignore[arg-type]
     await service.answer(view.post.post_id, member, choice=right(view) if correct else wrong(view))
     await service.reveal(view.post.post_id)
     return view
@@ -78,7 +78,7 @@ async def test_daily_answers_and_self_grades_schedule_cards(
     service: QuizService, admin: GuildAdmin, store: SqliteStore, clock: FakeClock
 ) -> None:
     await admin.setup(GUILD, CHANNEL, "08:00", "UTC")
-    daily = await service.post_daily(GUILD)
+    daily = await posted_daily(service, GUILD)
     assert daily is not None
     await service.answer(daily.post.post_id, BOB, choice=wrong(daily))
     clock.advance(hours=1)
@@ -87,7 +87,7 @@ async def test_daily_answers_and_self_grades_schedule_cards(
     assert card is not None
     assert card.last_review == clock.now() - timedelta(hours=1), "answered, not revealed, at"
 
-    opened = await service.draw(GUILD, CHANNEL, ALICE, topic="design")
+    opened = await shown_draw(service, GUILD, CHANNEL, ALICE, topic="design")
     await service.answer(opened.post.post_id, ALICE, text="a queue")
     await service.reveal(opened.post.post_id)
     assert await card_of(store, ALICE, "open-1") is None, "ungraded until the member grades"
@@ -132,7 +132,7 @@ async def test_nothing_ever_answered_means_nothing_due(reviews: Reviews) -> None
 async def test_why_was_i_wrong_tells_each_member_their_own_answer(
     service: QuizService, reviews: Reviews
 ) -> None:
-    view = await service.draw(GUILD, CHANNEL, ALICE, difficulty=Difficulty.MID)
+    view = await shown_draw(service, GUILD, CHANNEL, ALICE, difficulty=Difficulty.MID)
     await service.answer(view.post.post_id, ALICE, choice=wrong(view))
     await service.answer(view.post.post_id, BOB, choice=right(view))
     with pytest.raises(InvalidInput) as early:
@@ -156,7 +156,7 @@ async def test_stats_show_due_reviews_and_the_weakest_topics(
     for correct in (False, False, True, True):
         await answered_draw(service, ALICE, correct=correct, topic="asyncio")
     for correct in (False, False, True):
-        view = await service.draw(GUILD, CHANNEL, ALICE, topic="design")
+        view = await shown_draw(service, GUILD, CHANNEL, ALICE, topic="design")
         await service.answer(view.post.post_id, ALICE, text="hm")
         await service.reveal(view.post.post_id)
         await service.self_grade(view.post.post_id, ALICE, correct=correct)

@@ -15,7 +15,7 @@ from bot.core.moderation import MemberAction, Moderation, parse_action, parse_sw
 from bot.core.questions import Difficulty
 from bot.core.reviewing import Reviews
 from bot.core.service import QuizService
-from tests.conftest import CHANNEL, GUILD
+from tests.conftest import CHANNEL, GUILD, shown_draw
 from tests.fakes import FakeClock
 
 ALICE, BOB, ADMIN = Member("u1", "Alice"), Member("u2", "Bob"), Member("a1", "Admin")
@@ -63,11 +63,13 @@ def rows_about(db: Path, member_id: str, guild_id: str = GUILD) -> dict[str, int
 
 async def play_a_little(service: QuizService, reviews: Reviews, guild: str = GUILD) -> None:
     for member in (ALICE, BOB):
-        view = await service.draw(guild, CHANNEL, member, difficulty=Difficulty.MID)
+        view = await shown_draw(service, guild, CHANNEL, member, difficulty=Difficulty.MID)
         await service.answer(view.post.post_id, ALICE, choice=right(view))
         await service.answer(view.post.post_id, BOB, choice=right(view))
         await service.reveal(view.post.post_id)
-    practice = await service.draw(guild, "p", ALICE, private=True, difficulty=Difficulty.ENTRY)
+    practice = await shown_draw(
+        service, guild, "p", ALICE, private=True, difficulty=Difficulty.ENTRY
+    )
     await service.answer(practice.post.post_id, ALICE, choice=right(practice))
     await reviews.set_reminder(guild, ALICE, True)
 

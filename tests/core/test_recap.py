@@ -17,7 +17,7 @@ from bot.core.questions import Difficulty
 from bot.core.recap import due_recap, next_recap, week_before
 from bot.core.service import QuizService
 from tests.community_fakes import RecordingCommunityPublisher
-from tests.conftest import GUILD
+from tests.conftest import GUILD, posted_daily, shown_draw
 from tests.fakes import FakeClock
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -85,7 +85,7 @@ async def answer_draw(
 ) -> int:
     """A public draw at `when`, answered right or wrong as given, then revealed."""
     clock.set(when)
-    view = await service.draw(GUILD, f"ch-{when.isoformat()}", ALICE, difficulty=level)
+    view = await shown_draw(service, GUILD, f"ch-{when.isoformat()}", ALICE, difficulty=level)
     correct = view.question.correct_index
     assert correct is not None
     wrong = next(i for i in view.post.choice_order if i != correct)
@@ -183,7 +183,7 @@ async def test_the_streak_board_comes_from_the_dailies(
 ) -> None:
     for day in (24, 25):
         clock.set(berlin(2026, 11, day, 9, 0))
-        view = await service.post_daily(GUILD)
+        view = await posted_daily(service, GUILD)
         assert view is not None
         assert view.question.correct_index is not None
         await service.answer(view.post.post_id, ALICE, choice=view.question.correct_index)

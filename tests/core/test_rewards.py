@@ -18,7 +18,7 @@ from bot.core.questions import Difficulty
 from bot.core.rewards import plan_changes, previous_month, retry_delay
 from bot.core.service import QuizService
 from tests.community_fakes import RecordingCommunityPublisher
-from tests.conftest import GUILD
+from tests.conftest import GUILD, posted_daily, shown_draw
 from tests.fakes import FakeClock
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -48,7 +48,7 @@ async def daily(
 ) -> None:
     """November `day`'s daily question, answered as given, then revealed at 18:00."""
     clock.set(berlin(2026, 11, day, 9, 0))
-    view = await service.post_daily(GUILD)
+    view = await posted_daily(service, GUILD)
     assert view is not None
     correct = view.question.correct_index
     assert correct is not None
@@ -181,7 +181,7 @@ async def test_the_months_top_scorer_gets_the_role_at_the_local_month_end(
     clock.set(berlin(2026, 11, 10, 12, 0))
     await community.rewards.set_monthly(GUILD, CHAMPION)
     for member, level in ((ALICE, Difficulty.ENTRY), (BOB, Difficulty.EXPERT)):
-        view = await service.draw(GUILD, f"ch-{member.id}", member, difficulty=level)
+        view = await shown_draw(service, GUILD, f"ch-{member.id}", member, difficulty=level)
         assert view.question.correct_index is not None
         await service.answer(view.post.post_id, member, choice=view.question.correct_index)
         await service.reveal(view.post.post_id)
@@ -197,7 +197,7 @@ async def test_the_months_top_scorer_gets_the_role_at_the_local_month_end(
 
     clock.set(berlin(2026, 12, 15, 12, 0))
     for _ in range(2):
-        view = await service.draw(GUILD, "ch-a", ALICE, difficulty=Difficulty.EXPERT)
+        view = await shown_draw(service, GUILD, "ch-a", ALICE, difficulty=Difficulty.EXPERT)
         assert view.question.correct_index is not None
         await service.answer(view.post.post_id, ALICE, choice=view.question.correct_index)
         await service.reveal(view.post.post_id)
@@ -219,7 +219,7 @@ async def test_turning_monthly_on_waits_for_this_months_end(
     roles: RecordingCommunityPublisher,
 ) -> None:
     clock.set(berlin(2026, 10, 20, 12, 0))
-    view = await service.draw(GUILD, "ch", ALICE, difficulty=Difficulty.MID)
+    view = await shown_draw(service, GUILD, "ch", ALICE, difficulty=Difficulty.MID)
     assert view.question.correct_index is not None
     await service.answer(view.post.post_id, ALICE, choice=view.question.correct_index)
     await service.reveal(view.post.post_id)
@@ -245,7 +245,7 @@ async def test_a_missed_month_end_is_caught_up_later(
 ) -> None:
     clock.set(berlin(2026, 11, 2, 12, 0))
     await community.rewards.set_monthly(GUILD, CHAMPION)
-    view = await service.draw(GUILD, "ch", CAROL, difficulty=Difficulty.MID)
+    view = await shown_draw(service, GUILD, "ch", CAROL, difficulty=Difficulty.MID)
     assert view.question.correct_index is not None
     await service.answer(view.post.post_id, CAROL, choice=view.question.correct_index)
     await service.reveal(view.post.post_id)

@@ -18,7 +18,7 @@ from bot.core.reviewing import Reviews
 from bot.core.savers import DailyOutcome, Streak, play, settle
 from bot.core.service import QuizService
 from bot.storage.sqlite import SqliteStore
-from tests.conftest import GUILD
+from tests.conftest import GUILD, posted_daily
 from tests.fakes import FakeClock, question
 
 R, W, M = DailyOutcome.RIGHT, DailyOutcome.WRONG, DailyOutcome.MISSED
@@ -93,7 +93,7 @@ async def run_days(
     seen = []
     for day, step in zip(days, plan, strict=True):
         clock.set(datetime(day.year, day.month, day.day, 9, 0, tzinfo=BERLIN))
-        view = await service.post_daily(GUILD)
+        view = await posted_daily(service, GUILD)
         assert view is not None, day
         if step != "M":
             choice = right(view) if step == "R" else wrong(view)
@@ -194,7 +194,7 @@ async def test_a_self_graded_daily_follows_the_guild_rule(
     for n, level in enumerate(["mid", "mid", "expert", "mid"]):
         await admin.set_difficulty(GUILD, level)
         clock.set(datetime(2026, 12, 7 + n, 9, 0, tzinfo=UTC))
-        view = await service.post_daily(GUILD)
+        view = await posted_daily(service, GUILD)
         assert view is not None
         if view.question.is_choice:
             await service.answer(view.post.post_id, ALICE, choice=right(view))

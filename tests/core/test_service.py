@@ -15,11 +15,11 @@ import pytest
 from bot.core.admin import GuildAdmin
 from bot.core.bank import QuestionBank
 from bot.core.errors import DrawAlreadyOpen, InvalidInput, NoQuestions, NotAllowed, PostClosed
-from bot.core.model import Member, Period, PostKind, PostView, RankBy
+from bot.core.model import Member, MemberStats, Period, PostKind, PostView, RankBy, Tally
 from bot.core.questions import Difficulty
 from bot.core.service import QuizService
 from bot.storage.sqlite import SqliteStore
-from tests.conftest import CHANNEL, GUILD
+from tests.conftest import CHANNEL, GUILD, delivered_daily, shown_draw
 from tests.fakes import FakeClock, RecordingPublisher, small_bank
 
 ALICE, BOB, CAROL = Member("u1", "Alice"), Member("u2", "Bob"), Member("u3", "Carol")
@@ -36,7 +36,7 @@ def wrong(view: PostView) -> int:
 
 
 async def test_draw_answered_by_three_then_revealed(service: QuizService) -> None:
-    view = await service.draw(GUILD, CHANNEL, ALICE, difficulty=Difficulty.SENIOR)
+    view = await shown_draw(service, GUILD, CHANNEL, ALICE, difficulty=Difficulty.SENIOR)
     await service.answer(view.post.post_id, ALICE, choice=right(view))
     await service.answer(view.post.post_id, BOB, choice=right(view))
     await service.answer(view.post.post_id, CAROL, choice=wrong(view))
@@ -70,7 +70,7 @@ async def test_draw_answered_by_three_then_revealed(service: QuizService) -> Non
 async def test_points_follow_the_level(
     service: QuizService, level: Difficulty, points: int
 ) -> None:
-    view = await service.draw(GUILD, CHANNEL, ALICE, difficulty=level)
+    view = await shown_draw(service, GUILD, CHANNEL, ALICE, difficulty=level)
     await service.answer(view.post.post_id, ALICE, choice=right(view))
     await service.reveal(view.post.post_id)
     stats = await service.stats(GUILD, ALICE.id)
@@ -79,7 +79,7 @@ async def test_points_follow_the_level(
 
 
 async def test_changed_answer_counts_the_last_one(service: QuizService) -> None:
-    view = await service.draw(GUILD, CHANNEL, ALICE)
+    view = await shown_draw(service, GUILD, CHANNEL, ALICE)
     await service.answer(view.post.post_id, ALICE, choice=right(view))
     await service.answer(view.post.post_id, ALICE, choice=wrong(view))
     revealed = await service.reveal(view.post.post_id)
@@ -88,7 +88,7 @@ async def test_changed_answer_counts_the_last_one(service: QuizService) -> None:
 
 
 async def test_answer_after_reveal_is_refused_and_changes_nothing(service: QuizService) -> None:
-    view = await service.draw(GUILD, CHANNEL, ALICE)
+    view = await shown_draw(service, GUILD, CHANNEL, ALICE)
     await service.answer(view.post.post_id, ALICE, choice=wrong(view))
     await service.reveal(view.post.post_id)
     with pytest.raises(PostClosed, match="already been revealed"):
@@ -99,7 +99,7 @@ async def test_answer_after_reveal_is_refused_and_changes_nothing(service: QuizS
 
 
 async def test_invalid_choice_is_refused(service: QuizService) -> None:
-    view = await service.draw(GUILD, CHANNEL, ALICE)
+    view = await shown_draw(service, GUILD, CHANNEL, ALICE)
     with pytest.raises(InvalidInput, match="not one of this question's choices"):
         await service.answer(view.post.post_id, ALICE, choice=9)
 
@@ -107,10 +107,11 @@ async def test_invalid_choice_is_refused(service: QuizService) -> None:
 async def test_concurrent_reveals_reveal_once(
     service: QuizService, publisher: RecordingPublisher
 ) -> None:
-    view = await service.draw(GUILD, CHANNEL, ALICE)
+    view = await shown_draw(service, GUILD, CHANNEL, ALICE)
     await service.answer(view.post.post_id, ALICE, choice=right(view))
     results = await asyncio.gather(*(service.reveal(view.post.post_id) for _ in range(5)))
     assert sum(result is not None for result in results) == 1
+    await service.deliveries.run_due()
     assert len(publisher.reveals) == 1
     stats = await service.stats(GUILD, ALICE.id)
     assert stats is not None
@@ -129,7 +130,7 @@ async def test_reveal_happens_once_across_a_restart(
         platform="test",
         publisher=publisher,
     )
-    view = await service.draw(GUILD, CHANNEL, ALICE)
+    view = await shown_draw(service, GUILD, CHANNEL, ALICE)
     await service.answer(view.post.post_id, ALICE, choice=right(view))
     await first.close()
 
@@ -154,7 +155,7 @@ async def test_reveal_happens_once_across_a_restart(
 
 
 async def test_thousand_concurrent_answers(service: QuizService, db_path: Path) -> None:
-    view = await service.draw(GUILD, CHANNEL, ALICE)
+    view = await shown_draw(service, GUILD, CHANNEL, ALICE)
     members = [Member(f"m{i}", f"Member {i}") for i in range(1000)]
     choices = [right(view) if i % 4 == 0 else wrong(view) for i in range(1000)]
 
@@ -178,7 +179,7 @@ async def test_thousand_concurrent_answers(service: QuizService, db_path: Path) 
 async def test_one_member_answering_twice_concurrently_keeps_the_last(
     service: QuizService, db_path: Path
 ) -> None:
-    view = await service.draw(GUILD, CHANNEL, ALICE)
+    view = await shown_draw(service, GUILD, CHANNEL, ALICE)
     await service.view(view.post.post_id)
     await asyncio.gather(
         service.answer(view.post.post_id, ALICE, choice=right(view)),
@@ -192,23 +193,25 @@ async def test_one_member_answering_twice_concurrently_keeps_the_last(
 
 
 async def test_one_open_draw_per_channel(service: QuizService) -> None:
-    view = await service.draw(GUILD, CHANNEL, ALICE)
+    view = await shown_draw(service, GUILD, CHANNEL, ALICE)
     with pytest.raises(DrawAlreadyOpen) as refused:
-        await service.draw(GUILD, CHANNEL, BOB)
+        await shown_draw(service, GUILD, CHANNEL, BOB)
     assert refused.value.reveal_at_unix == int(view.post.reveal_at.timestamp())
-    other = await service.draw(GUILD, "other-channel", BOB)
+    other = await shown_draw(service, GUILD, "other-channel", BOB)
     assert other.post.channel_id == "other-channel"
     await service.reveal(view.post.post_id)
-    assert (await service.draw(GUILD, CHANNEL, BOB)).post.kind is PostKind.DRAW
+    assert (await shown_draw(service, GUILD, CHANNEL, BOB)).post.kind is PostKind.DRAW
 
 
 async def test_draw_filters(service: QuizService) -> None:
-    view = await service.draw(GUILD, CHANNEL, ALICE, difficulty=Difficulty.EXPERT, topic="ASYNCIO")
+    view = await shown_draw(
+        service, GUILD, CHANNEL, ALICE, difficulty=Difficulty.EXPERT, topic="ASYNCIO"
+    )
     assert view.question.id == "expert-0"
     with pytest.raises(InvalidInput, match="Unknown topic 'cooking'"):
-        await service.draw(GUILD, "c2", ALICE, topic="cooking")
+        await shown_draw(service, GUILD, "c2", ALICE, topic="cooking")
     with pytest.raises(NoQuestions, match="No question matches entry design"):
-        await service.draw(GUILD, "c2", ALICE, difficulty=Difficulty.ENTRY, topic="design")
+        await shown_draw(service, GUILD, "c2", ALICE, difficulty=Difficulty.ENTRY, topic="design")
 
 
 async def test_shuffle_bag_never_repeats_until_used_up_even_across_restarts(
@@ -222,7 +225,9 @@ async def test_shuffle_bag_never_repeats_until_used_up_even_across_restarts(
         )
         try:
             for _ in range(3 if round_ == 0 else 4):
-                view = await service.draw(GUILD, CHANNEL, ALICE, difficulty=Difficulty.JUNIOR)
+                view = await shown_draw(
+                    service, GUILD, CHANNEL, ALICE, difficulty=Difficulty.JUNIOR
+                )
                 seen.append(view.question.id)
                 await service.reveal(view.post.post_id)
         finally:
@@ -235,10 +240,10 @@ async def test_shuffle_bag_never_repeats_until_used_up_even_across_restarts(
 async def test_private_practice_reveals_at_once_and_scores_nothing(
     service: QuizService, publisher: RecordingPublisher
 ) -> None:
-    view = await service.draw(GUILD, CHANNEL, ALICE, private=True)
+    view = await shown_draw(service, GUILD, CHANNEL, ALICE, private=True)
     assert view.post.kind is PostKind.PRIVATE
     # A private draw does not block the channel's public draws.
-    await service.draw(GUILD, CHANNEL, BOB)
+    await shown_draw(service, GUILD, CHANNEL, BOB)
     with pytest.raises(NotAllowed):
         await service.answer(view.post.post_id, BOB, choice=right(view))
     receipt = await service.answer(view.post.post_id, ALICE, choice=right(view))
@@ -250,7 +255,7 @@ async def test_private_practice_reveals_at_once_and_scores_nothing(
 
 
 async def test_open_question_self_grade(service: QuizService) -> None:
-    view = await service.draw(GUILD, CHANNEL, ALICE, topic="design")
+    view = await shown_draw(service, GUILD, CHANNEL, ALICE, topic="design")
     assert not view.question.is_choice
     with pytest.raises(InvalidInput, match="empty"):
         await service.answer(view.post.post_id, ALICE, text="   ")
@@ -285,7 +290,7 @@ async def daily_round(
 ) -> PostView:
     """Post the daily at 09:00 Berlin on `day`, answer as told, reveal after 8 hours."""
     clock.set(day.replace(hour=9, minute=0, tzinfo=ZoneInfo("Europe/Berlin")))
-    view = await service.post_daily(GUILD)
+    view = await delivered_daily(service, GUILD)
     assert view is not None
     for member, correct in answers.items():
         await service.answer(
@@ -336,7 +341,7 @@ async def test_days_without_a_daily_do_not_break_a_streak(
         clock.set(
             (monday + timedelta(days=offset)).replace(hour=10, tzinfo=ZoneInfo("Europe/Berlin"))
         )
-        assert await service.post_daily(GUILD) is None
+        assert await delivered_daily(service, GUILD) is None
     await admin.set_paused(GUILD, False)
     await daily_round(service, clock, monday + timedelta(days=3), {ALICE: True})
     alice = await service.stats(GUILD, ALICE.id)
@@ -350,11 +355,11 @@ async def test_daily_never_posts_twice_a_day_and_posts_late_the_same_day(
     await setup_daily(admin)
     berlin = ZoneInfo("Europe/Berlin")
     clock.set(datetime(2026, 11, 24, 8, 59, tzinfo=berlin))
-    assert await service.post_daily(GUILD) is None, "not due before its time"
+    assert await delivered_daily(service, GUILD) is None, "not due before its time"
     clock.set(datetime(2026, 11, 24, 22, 30, tzinfo=berlin))
-    posted = await service.post_daily(GUILD)
+    posted = await delivered_daily(service, GUILD)
     assert posted is not None, "late the same local day"
-    assert await service.post_daily(GUILD) is None
+    assert await delivered_daily(service, GUILD) is None
     assert await admin.post_now(GUILD) is None
     assert len(publisher.published) == 1
     assert (await service.post(posted.post.post_id)).is_open, "a second attempt closes nothing"
@@ -366,7 +371,10 @@ async def test_failing_channel_is_recorded_and_retried(
     await setup_daily(admin)
     publisher.failing.add(CHANNEL)
     clock.set(datetime(2026, 11, 24, 9, 0, tzinfo=ZoneInfo("Europe/Berlin")))
-    assert await service.post_daily(GUILD) is None
+    refused = await delivered_daily(service, GUILD)
+    assert refused is not None
+    assert refused.post.voided_at is not None, "given up: it counts for nothing"
+    assert not refused.post.is_open
     status = await admin.status(GUILD)
     assert (
         status.config.last_error == "Could not post the daily question: Missing Permissions (403)"
@@ -374,7 +382,9 @@ async def test_failing_channel_is_recorded_and_retried(
 
     publisher.failing.clear()
     clock.advance(minutes=5)
-    assert await service.post_daily(GUILD) is not None, "the next attempt posts"
+    again = await delivered_daily(service, GUILD)
+    assert again is not None, "the next attempt posts"
+    assert again.post.is_delivered
     assert (await admin.status(GUILD)).config.last_error is None
 
 
@@ -397,7 +407,7 @@ async def test_ramp_goes_from_entry_on_monday_to_expert_on_friday(
 
 async def score_at(service: QuizService, clock: FakeClock, when: datetime, member: Member) -> None:
     clock.set(when)
-    view = await service.draw(GUILD, CHANNEL, member, difficulty=Difficulty.ENTRY)
+    view = await shown_draw(service, GUILD, CHANNEL, member, difficulty=Difficulty.ENTRY)
     await service.answer(view.post.post_id, member, choice=right(view))
     await service.reveal(view.post.post_id)
 
@@ -460,7 +470,7 @@ async def test_board_shows_top_ten_and_the_callers_own_rank(
     members = [Member(f"p{i}", f"Player {i}") for i in range(12)]
     # Player i answers i+1 expert questions correctly; Player 0 ends last.
     for round_ in range(12):
-        view = await service.draw(GUILD, CHANNEL, members[0], difficulty=Difficulty.EXPERT)
+        view = await shown_draw(service, GUILD, CHANNEL, members[0], difficulty=Difficulty.EXPERT)
         for i, member in enumerate(members):
             correct = i >= round_
             await service.answer(
@@ -477,13 +487,13 @@ async def test_board_shows_top_ten_and_the_callers_own_rank(
 
 
 async def test_ties_share_a_rank(service: QuizService) -> None:
-    view = await service.draw(GUILD, CHANNEL, ALICE, difficulty=Difficulty.MID)
+    view = await shown_draw(service, GUILD, CHANNEL, ALICE, difficulty=Difficulty.MID)
     for member in (ALICE, BOB, CAROL):
         await service.answer(
             view.post.post_id, member, choice=right(view) if member != CAROL else wrong(view)
         )
     await service.reveal(view.post.post_id)
-    view = await service.draw(GUILD, CHANNEL, ALICE, difficulty=Difficulty.ENTRY)
+    view = await shown_draw(service, GUILD, CHANNEL, ALICE, difficulty=Difficulty.ENTRY)
     await service.answer(view.post.post_id, CAROL, choice=right(view))
     await service.reveal(view.post.post_id)
     board = await service.leaderboard(GUILD, CAROL.id, period=Period.ALL, by=RankBy.POINTS)
@@ -498,7 +508,7 @@ async def test_stats_break_down_by_level(service: QuizService) -> None:
         (Difficulty.ENTRY, False),
         (Difficulty.EXPERT, True),
     ]:
-        view = await service.draw(GUILD, CHANNEL, ALICE, difficulty=level)
+        view = await shown_draw(service, GUILD, CHANNEL, ALICE, difficulty=level)
         await service.answer(view.post.post_id, ALICE, choice=right(view) if ok else wrong(view))
         await service.reveal(view.post.post_id)
     stats = await service.stats(GUILD, ALICE.id)
@@ -516,11 +526,11 @@ async def test_new_daily_closes_an_open_previous_one(
     await setup_daily(admin)
     await admin.set_reveal(GUILD, daily="23h")
     clock.set(datetime(2026, 11, 24, 9, 0, tzinfo=ZoneInfo("Europe/Berlin")))
-    first = await service.post_daily(GUILD)
+    first = await delivered_daily(service, GUILD)
     assert first is not None
     await service.answer(first.post.post_id, ALICE, choice=right(first))
     clock.set(datetime(2026, 11, 25, 9, 0, tzinfo=ZoneInfo("Europe/Berlin")))
-    second = await service.post_daily(GUILD)
+    second = await delivered_daily(service, GUILD)
     assert second is not None
     assert not (await service.post(first.post.post_id)).is_open
     stats = await service.stats(GUILD, ALICE.id)
@@ -559,7 +569,7 @@ async def test_a_post_whose_question_left_the_packs_still_closes(
     before = QuizService(
         bank=small_bank(), store=store, clock=clock, rng=random.Random(1), platform="test"
     )
-    view = await before.draw(GUILD, CHANNEL, ALICE, difficulty=Difficulty.ENTRY)
+    view = await shown_draw(before, GUILD, CHANNEL, ALICE, difficulty=Difficulty.ENTRY)
     await before.answer(view.post.post_id, ALICE, choice=right(view))
     others = [q for q in small_bank() if q.id != view.question.id]
     after = QuizService(
@@ -568,3 +578,55 @@ async def test_a_post_whose_question_left_the_packs_still_closes(
     assert await after.reveal(view.post.post_id) is None
     assert await after.due_reveals() == []
     assert publisher.reveals == []
+
+
+# -- what a post keeps from the moment it was posted ---------------------------------
+
+
+async def test_a_zone_change_before_the_reveal_keeps_the_points_in_the_posting_week(
+    service: QuizService, admin: GuildAdmin, clock: FakeClock, db_path: Path
+) -> None:
+    clock.set(datetime(2026, 11, 29, 12, 0, tzinfo=ZoneInfo("Europe/Berlin")))
+    await admin.setup(GUILD, CHANNEL, "22:00", "Europe/Berlin")
+    clock.set(datetime(2026, 11, 29, 22, 0, tzinfo=ZoneInfo("Europe/Berlin")))  # Sunday, W48
+    view = await delivered_daily(service, GUILD)
+    assert view is not None
+    assert (view.post.week_key, view.post.month_key) == ("2026-W48", "2026-11")
+    await service.answer(view.post.post_id, ALICE, choice=right(view))
+    await admin.setup(GUILD, CHANNEL, "22:00", "Pacific/Auckland")  # Monday there: W49
+    await service.reveal(view.post.post_id)
+    with sqlite3.connect(db_path) as conn:
+        periods = {row[0] for row in conn.execute("SELECT period FROM period_points")}
+    assert periods == {"2026-W48", "2026-11"}
+
+
+async def test_one_daily_per_local_day_is_counted_in_the_zone_of_today(
+    service: QuizService, admin: GuildAdmin, clock: FakeClock, publisher: RecordingPublisher
+) -> None:
+    auckland, los_angeles = ZoneInfo("Pacific/Auckland"), ZoneInfo("America/Los_Angeles")
+    clock.set(datetime(2026, 11, 23, 12, 0, tzinfo=auckland))
+    await admin.setup(GUILD, CHANNEL, "09:00", "Pacific/Auckland")
+    clock.set(datetime(2026, 11, 24, 9, 0, tzinfo=auckland))  # 2026-11-23 12:00 in LA
+    first = await delivered_daily(service, GUILD)
+    assert first is not None
+    assert first.post.local_date == "2026-11-24"
+    await admin.setup(GUILD, CHANNEL, "09:00", "America/Los_Angeles")
+    # 2026-11-24 in Los Angeles has had no daily yet, whatever the first one's label says.
+    clock.set(datetime(2026, 11, 24, 9, 0, tzinfo=los_angeles))
+    second = await delivered_daily(service, GUILD)
+    assert second is not None
+    assert second.post.local_date == "2026-11-24"
+    assert await delivered_daily(service, GUILD) is None, "and only one"
+    assert len(publisher.published) == 2
+
+
+@pytest.mark.parametrize(
+    ("correct", "answered", "shown"),
+    [(23, 40, 58), (5, 8, 63), (1, 8, 13), (2, 3, 67), (1, 3, 33), (0, 0, 0), (7, 7, 100)],
+)
+def test_percentages_round_half_up_on_the_exact_fraction(
+    correct: int, answered: int, shown: int
+) -> None:
+    assert Tally({}, answered, correct).percent_correct == shown
+    stats = MemberStats(GUILD, "m", "M", answered=answered, correct=correct)
+    assert stats.accuracy_percent == shown

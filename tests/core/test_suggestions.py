@@ -16,7 +16,7 @@ from bot.core.service import QuizService
 from bot.core.suggestion_form import SuggestionRefused, credit_of
 from bot.storage.sqlite import SqliteStore
 from tests.community_fakes import GOOD_FORM, RecordingCommunityPublisher, form
-from tests.conftest import CHANNEL, GUILD
+from tests.conftest import CHANNEL, GUILD, shown_draw
 from tests.fakes import FakeClock, small_bank
 
 ALICE, BOB, ADMIN = Member("u1", "Alice"), Member("u2", "Bob"), Member("u9", "Admin")
@@ -145,11 +145,13 @@ async def test_approved_questions_are_served_in_their_guild_only_with_credit(
         )
         assert other.question.id == "expert-0"
 
-    view = await service.draw(GUILD, CHANNEL, BOB, difficulty=Difficulty.EXPERT, topic="asyncio")
+    view = await shown_draw(
+        service, GUILD, CHANNEL, BOB, difficulty=Difficulty.EXPERT, topic="asyncio"
+    )
     while view.question.id != qid:
         await service.reveal(view.post.post_id)
-        view = await service.draw(
-            GUILD, CHANNEL, BOB, difficulty=Difficulty.EXPERT, topic="asyncio"
+        view = await shown_draw(
+            service, GUILD, CHANNEL, BOB, difficulty=Difficulty.EXPERT, topic="asyncio"
         )
     correct = view.question.correct_index
     assert correct is not None

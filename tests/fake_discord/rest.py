@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import BodyPartReader, web
@@ -31,12 +33,41 @@ Reply = tuple[int, Any]
 Handler = Callable[[web.Request, Any, list[Upload]], Awaitable[Reply]]
 
 
-def json_response(data: Any, status: int = 200) -> web.Response:
+RequestMatch = Callable[[str, str], bool]
+"""A test's condition on a request: (method, path without the /api/v10 prefix)."""
+
+
+@dataclass
+class Hold:
+    """Requests that Discord performs but answers only once the test releases them."""
+
+    matches: RequestMatch
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def release(self) -> None:
+        """Let every held (and every later matching) request answer."""
+        self.released.set()
+
+
+@dataclass
+class Loss:
+    """The next ``count`` matching requests are performed, but their answer is a 503."""
+
+    matches: RequestMatch
+    count: int = 1
+
+
+def json_response(
+    data: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
     """Return a JSON response whose Content-Type is exactly ``application/json``."""
     if status == 204:
         return web.Response(status=204)
     body = json.dumps(data).encode()
-    return web.Response(body=body, status=status, headers={"Content-Type": "application/json"})
+    return web.Response(
+        body=body, status=status, headers={**(headers or {}), "Content-Type": "application/json"}
+    )
 
 
 async def read_body(request: web.Request) -> tuple[Any, list[Upload]]:
@@ -83,6 +114,8 @@ class RestApi:
         self.gateway_url = gateway_url
         self.reactions: dict[int, list[str]] = {}
         self.typing: list[int] = []
+        self.holds: list[Hold] = []
+        self.losses: list[Loss] = []
         self.guild_routes = GuildRoutes(state)
 
     def install(self, app: web.Application) -> None:
@@ -138,19 +171,35 @@ class RestApi:
     def _wrap(self, handler: Handler) -> Callable[[web.Request], Awaitable[web.Response]]:
         async def endpoint(request: web.Request) -> web.Response:
             body, uploads = await read_body(request)
+            headers: dict[str, str] = {}
             try:
                 self._check_auth(request)
                 status, data = await handler(request, body, uploads)
             except PayloadError as exc:
-                status, data = exc.status, exc.to_body()
+                status, data, headers = exc.status, exc.to_body(), exc.headers
             except Exception as exc:
                 # A bug in the fake: answer 400 (discord.py retries 5xx with sleeps) and keep it.
                 self.state.internal_errors.append(exc)
                 status, data = 400, {"code": 0, "message": f"fake discord crashed: {exc!r}"}
+            if status < 300:
+                status, data = await self._after_success(request, status, data)
             self._record(request, body, status, data)
-            return json_response(data, status)
+            return json_response(data, status, headers)
 
         return endpoint
+
+    async def _after_success(self, request: web.Request, status: int, data: Any) -> Reply:
+        """Held and lost answers: the work is done, but the bot hears late or never."""
+        method, path = request.method, request.path.removeprefix(API_PREFIX)
+        for hold in self.holds:
+            if hold.matches(method, path):
+                hold.arrived.set()
+                await hold.released.wait()
+        for loss in self.losses:
+            if loss.count > 0 and loss.matches(method, path):
+                loss.count -= 1
+                return 503, {"code": 0, "message": "Service Unavailable"}
+        return status, data
 
     def _check_auth(self, request: web.Request) -> None:
         auth = request.headers.get("Authorization")

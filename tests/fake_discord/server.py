@@ -30,7 +30,7 @@ from .models import (
     make_guild,
     snowflake,
 )
-from .rest import API_PREFIX, RestApi
+from .rest import API_PREFIX, Hold, Loss, RequestMatch, RestApi
 from .state import FakeState
 from .waiting import DEFAULT_TIMEOUT, ClientError, ErrorCapture, WaitTimeout
 
@@ -263,9 +263,34 @@ class FakeDiscord(Driver):
 
     # ------------------------------------------------------- world building
 
-    def fail_channel(self, channel_id: int, status: Literal[403, 404] = 403) -> None:
-        """Make message create/edit/delete in a channel fail with 403 (50013) or 404 (10003)."""
+    def fail_channel(
+        self,
+        channel_id: int,
+        status: Literal[403, 404, 429, 503] = 403,
+        *,
+        retry_after: float = 60.0,
+    ) -> None:
+        """Make message create/edit/delete in a channel fail: 403 (50013), 404 (10003),
+        429 (rate limited for ``retry_after`` seconds) or 503 (an outage)."""
         self.state.channel_failures[channel_id] = status
+        self.state.retry_after[channel_id] = retry_after
+
+    def hold(self, matches: RequestMatch) -> Hold:
+        """Perform matching requests but answer them only after ``release()``.
+
+        ``matches(method, path)`` sees the path without the API prefix, e.g.
+        ``/channels/1/messages``. ``arrived`` is set once one is being held.
+        """
+        hold = Hold(matches)
+        self.rest.holds.append(hold)
+        return hold
+
+    def lose_responses(self, matches: RequestMatch, count: int = 1) -> Loss:
+        """Perform the next ``count`` matching requests but answer them with a 503, as if
+        the answer was lost on its way (or the bot died before reading it)."""
+        loss = Loss(matches, count)
+        self.rest.losses.append(loss)
+        return loss
 
     def heal_channel(self, channel_id: int) -> None:
         """Remove an injected channel failure."""

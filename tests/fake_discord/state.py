@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol
@@ -39,6 +40,8 @@ EDIT_FLAGS = FLAG_SUPPRESS_EMBEDS | FLAG_COMPONENTS_V2
 INTENT_GUILD_MESSAGES = 1 << 9
 INTENT_DIRECT_MESSAGES = 1 << 12
 INTENT_MESSAGE_CONTENT = 1 << 15
+NONCE_WINDOW_S = 300.0
+"""How long Discord remembers a nonce sent with ``enforce_nonce`` ("a few minutes")."""
 
 Via = Literal["channel", "interaction", "webhook", "user"]
 
@@ -97,6 +100,19 @@ def missing_permissions() -> PayloadError:
     return PayloadError(403, 50013, "Missing Permissions")
 
 
+def service_unavailable() -> PayloadError:
+    """Return a 503 as Discord answers during an outage."""
+    return PayloadError(503, 0, "Service Unavailable")
+
+
+def rate_limited(retry_after: float) -> PayloadError:
+    """Return a 429 with ``retry_after`` in the body and the headers Discord sends."""
+    error = PayloadError(429, 0, "You are being rate limited.")
+    error.extra = {"retry_after": retry_after, "global": False}
+    error.headers = {"Via": "1.1 google", "Retry-After": str(int(retry_after))}
+    return error
+
+
 def poll_payload(request: JSON) -> JSON:
     """Turn a poll create request into the poll object messages carry."""
     hours = int(request.get("duration", 24))
@@ -136,6 +152,9 @@ class FakeState:
         self.interactions: dict[str, FakeInteraction] = {}
         self.modals: EventLog[ModalRecord] = EventLog("modals", self.hub)
         self.channel_failures: dict[int, int] = {}
+        self.retry_after: dict[int, float] = {}
+        # (author id, nonce) -> (message id, monotonic time it was first used)
+        self.nonces: dict[tuple[int, str], tuple[int, float]] = {}
         self.uploads: dict[int, list[Upload]] = {}
         self.attachment_data: dict[int, bytes] = {}
         self.base_url = "http://fake-discord.invalid"
@@ -221,6 +240,10 @@ class FakeState:
             raise missing_permissions()
         if status == 404:
             raise unknown_channel()
+        if status == 429:
+            raise rate_limited(self.retry_after.get(channel_id, 60.0))
+        if status == 503:
+            raise service_unavailable()
 
     # ---------------------------------------------------------------- messages
 
@@ -343,8 +366,21 @@ class FakeState:
         interaction: FakeInteraction | None = None,
         extra_flags: int = 0,
     ) -> StoredMessage:
-        """Validate and store a new message, record the event, dispatch MESSAGE_CREATE."""
+        """Validate and store a new message, record the event, dispatch MESSAGE_CREATE.
+
+        With ``enforce_nonce``, a nonce this author used in the last few minutes returns
+        the message created then instead of a new one, as Discord does.
+        """
         channel = self.require_channel(channel_id)
+        nonce_key: tuple[int, str] | None = None
+        if payload.get("nonce") is not None and payload.get("enforce_nonce"):
+            nonce_key = (author.id, str(payload["nonce"]))
+            seen = self.nonces.get(nonce_key)
+            if seen is not None and time.monotonic() - seen[1] < NONCE_WINDOW_S:
+                existing = self.messages[seen[0]]
+                if existing.deleted:
+                    raise unknown_message()
+                return existing
         message = StoredMessage(
             id=snowflake(),
             channel_id=channel_id,
@@ -365,6 +401,8 @@ class FakeState:
             }
         message = self._apply(message, payload, uploads or [], creating=True)
         self.messages[message.id] = message
+        if nonce_key is not None:
+            self.nonces[nonce_key] = (message.id, time.monotonic())
         self.record_event("create", message, via)
         return message
 

@@ -22,10 +22,12 @@ class PayloadError(Exception):
         self.code = code
         self.message = message
         self.errors = errors or {}
+        self.extra: dict[str, object] = {}
+        self.headers: dict[str, str] = {}
 
     def to_body(self) -> JSON:
         """Return the JSON error body in Discord's nested ``errors`` format."""
-        body: JSON = {"code": self.code, "message": self.message}
+        body: JSON = {"code": self.code, "message": self.message, **self.extra}
         if self.errors:
             nested: JSON = {}
             for path, text in self.errors.items():

@@ -18,7 +18,7 @@ from bot.core.questions import Difficulty
 from bot.core.service import QuizService
 from bot.ops.cli import export_command
 from bot.ops.export import COLUMNS, Format, export_stats
-from tests.conftest import CHANNEL, GUILD
+from tests.conftest import CHANNEL, GUILD, delivered_daily, shown_draw
 from tests.fakes import FakeClock
 
 ALICE, BOB = Member("u1", "Alice"), Member("u2", "Bob")
@@ -59,12 +59,12 @@ async def filled(service: QuizService, admin: GuildAdmin, clock: FakeClock, db_p
     await admin.set_difficulty(GUILD, "junior")
     for day, answers in ((23, {ALICE: True, BOB: True}), (24, {ALICE: True})):
         clock.set(datetime(2026, 11, day, 9, 0, tzinfo=BERLIN))
-        daily = await service.post_daily(GUILD)
+        daily = await delivered_daily(service, GUILD)
         assert daily is not None
         await play(service, daily, answers, clock)
-    draw = await service.draw(GUILD, CHANNEL, ALICE, difficulty=Difficulty.SENIOR)
+    draw = await shown_draw(service, GUILD, CHANNEL, ALICE, difficulty=Difficulty.SENIOR)
     await play(service, draw, {ALICE: True, CAROL: False}, clock)
-    other = await service.draw("g2", "c2", DAVE, difficulty=Difficulty.ENTRY)
+    other = await shown_draw(service, "g2", "c2", DAVE, difficulty=Difficulty.ENTRY)
     await play(service, other, {DAVE: True}, clock)
     return db_path
 

@@ -54,3 +54,42 @@ async def test_repr_names_no_path_or_secret(tmp_path: Path) -> None:
         assert repr(store) == "SqliteStore()"
     finally:
         await store.close()
+
+
+async def test_upgrading_a_first_version_database_keeps_open_posts_working(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.db"
+    [(_, _, first)] = [m for m in migrations() if m[0] == 1]
+    with sqlite3.connect(path) as conn:
+        conn.executescript(f"BEGIN;\n{first}\nPRAGMA user_version = 1;\nCOMMIT;")
+        conn.execute(
+            "INSERT INTO guilds (guild_id, platform, channel_id, post_time, timezone, "
+            "daily_reveal_s, draw_reveal_s, difficulty, days, paused) "
+            "VALUES ('g', 'discord', 'c', '09:00', 'UTC', 28800, 60, 'mixed', '0,1,2,3,4,5,6', 0)"
+        )
+        posts = [
+            # A draw on screen, a daily the old version never got to show, a revealed daily.
+            (1, "draw", "m1", None, None),
+            (2, "daily", None, "2026-11-24", 2),
+            (3, "daily", "m3", "2026-11-23", 1),
+        ]
+        for post_id, kind, message, day, seq in posts:
+            conn.execute(
+                "INSERT INTO posts (post_id, guild_id, platform, channel_id, message_id, kind, "
+                "question_id, difficulty, choice_order, local_date, daily_seq, posted_at, "
+                "reveal_at, revealed_at) VALUES (?, 'g', 'discord', 'c', ?, ?, 'q', 'mid', "
+                "'0,1', ?, ?, 100, 200, ?)",
+                (post_id, message, kind, day, seq, 150 if post_id == 3 else None),
+            )
+    store = await SqliteStore.open(path)
+    await store.close()
+    with sqlite3.connect(path) as conn:
+        shown = dict(conn.execute("SELECT post_id, delivered_at FROM posts").fetchall())
+        seqs = dict(conn.execute("SELECT post_id, daily_seq FROM posts").fetchall())
+        pending = conn.execute("SELECT post_id, kind, status, attempts FROM deliveries").fetchall()
+        due = conn.execute("SELECT next_due_at FROM guilds").fetchone()
+    assert shown == {1: 100, 2: None, 3: 100}, "what was on screen stays live"
+    assert seqs == {1: None, 2: None, 3: 1}, "open dailies are numbered at their reveal"
+    assert pending == [(2, "post", "pending", 1)], "the unsent daily is delivered (or found)"
+    assert due == (0,), "the first tick works out the schedule and catches up"

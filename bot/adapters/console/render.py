@@ -49,7 +49,7 @@ def stats(name: str, s: MemberStats | None) -> str:
         return f"{name} has not answered a question yet."
     lines = [
         f"{s.name}: {s.points} points · streak {s.streak} (best {s.best_streak})",
-        f"answered {s.answered} · correct {s.correct} · accuracy {round(100 * s.accuracy)}%",
+        f"answered {s.answered} · correct {s.correct} · accuracy {s.accuracy_percent}%",
     ]
     for level, ls in sorted(s.by_level.items(), key=lambda item: item[0].rank):
         lines.append(f"  {level.value:<7} {ls.correct}/{ls.answered} correct · {ls.points} points")

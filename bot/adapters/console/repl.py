@@ -21,10 +21,10 @@ from bot.core.audit import AuditedAdmin
 from bot.core.bank import QuestionBank
 from bot.core.community import Community
 from bot.core.errors import QuizError
-from bot.core.model import Member, Period, PostKind, PostView, RankBy, RevealView
+from bot.core.model import Member, Period, Post, PostKind, PostView, RankBy, RevealView
 from bot.core.moderation import MemberAction, Moderation, describe, parse_action, parse_switch
 from bot.core.parsing import parse_difficulty
-from bot.core.ports import Clock, SystemClock
+from bot.core.ports import Attempt, Clock, SystemClock
 from bot.core.questions import CHOICE_LETTERS, Difficulty
 from bot.core.reloading import ReloadResult
 from bot.core.reviewing import Reviews
@@ -63,10 +63,14 @@ class ConsolePublisher:
     def __init__(self, out: TextIO) -> None:
         self._out = out
 
-    async def publish(self, view: PostView, ping_role: str | None) -> str:
+    async def publish(self, view: PostView, ping_role: str | None, attempt: Attempt) -> str:
         """Print a new post; its message id is the post id."""
         print(render.post(view), file=self._out)
         return str(view.post.post_id)
+
+    async def find(self, post: Post) -> str | None:
+        """A terminal keeps no history to search."""
+        return None
 
     async def show_reveal(self, view: RevealView) -> None:
         """Print the revealed post."""
@@ -146,6 +150,8 @@ class Console:
                 self.say(f"Unknown command '{words[0]}': type /help for the list.")
         except QuizError as exc:
             self.say(str(exc))
+        # The console has no worker: what the command left in the outbox is shown now.
+        await self.service.deliveries.run_due()
         return True
 
     async def reveal_due(self) -> None:

@@ -1,24 +1,36 @@
-"""The discord.py client: registers commands and persistent buttons, starts the scheduler."""
+"""The discord.py client: registers commands, persistent buttons and the answer forms,
+starts the scheduler, and catches up once connected."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from typing import Any
 
 import discord
 from discord import app_commands
 
 from bot.adapters.discord_app import commands
-from bot.adapters.discord_app.components import DYNAMIC_ITEMS
-from bot.adapters.discord_app.context import QuizContext, reply
+from bot.adapters.discord_app.components import ANSWER_FORM, DYNAMIC_ITEMS, submit_answer
+from bot.adapters.discord_app.context import QuizContext, quiz_of, reply
 from bot.adapters.discord_app.suggest import ReviewButton
 from bot.adapters.discord_app.suggest_forms import FORM_ITEMS
 from bot.core.errors import QuizError
 
 log = logging.getLogger(__name__)
 
+# A 429 asking for a longer wait is not slept through inside discord.py: it comes back as
+# RateLimited, and the delivery is retried after Discord's retry_after instead.
+MAX_RATELIMIT_WAIT_S = 30.0
+
 
 class QuizTree(app_commands.CommandTree[discord.Client]):
     """One place that turns command errors into messages for the member."""
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        """Runs in the command's own task: count it as in flight until it is done."""
+        quiz_of(interaction).inflight.track_current()
+        return True
 
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError, /
@@ -55,20 +67,27 @@ class QuizClient(discord.Client):
     ) -> None:
         # The quiz never joins voice, so the missing voice libraries are no news.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
-        super().__init__(intents=discord.Intents(guilds=True))
+        super().__init__(
+            intents=discord.Intents(guilds=True), max_ratelimit_timeout=MAX_RATELIMIT_WAIT_S
+        )
         self.tree = QuizTree(self)
         commands.register(self.tree)
         self.quiz: QuizContext
         self._sync = sync
         self._serve = serve
         self._dev_guild_id = dev_guild_id
+        self._catch_up: asyncio.Task[None] | None = None
 
     def attach(self, quiz: QuizContext) -> None:
         """Give the client its engine (done once, before start)."""
         self.quiz = quiz
 
     async def setup_hook(self) -> None:
-        """Register persistent buttons, sync commands when asked, start the scheduler."""
+        """Register persistent buttons, sync commands when asked, start the scheduler.
+
+        Nothing here depends on the number of guilds: the catch-up on what fell due while
+        the bot was down waits until the gateway is connected.
+        """
         self.add_dynamic_items(*DYNAMIC_ITEMS, ReviewButton, *FORM_ITEMS)
         if self._sync:
             await self.sync_commands()
@@ -76,6 +95,23 @@ class QuizClient(discord.Client):
             # Guild questions first: the scheduler's catch-up reveals posts that may use them.
             await self.quiz.community.ticker.start()
             await self.quiz.scheduler.start()
+
+    async def on_ready(self) -> None:
+        """Connected: catch up once (reconnects fire this again)."""
+        if self._serve and self._catch_up is None:
+            self._catch_up = asyncio.create_task(
+                self.quiz.scheduler.catch_up(), name="quizbot-catch-up"
+            )
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Answer forms are handled here, from the interaction alone."""
+        if interaction.type is not discord.InteractionType.modal_submit:
+            return
+        data: dict[str, Any] = dict(interaction.data or {})
+        custom_id = str(data.get("custom_id", ""))
+        match = ANSWER_FORM.match(custom_id)
+        if match is not None:
+            await submit_answer(interaction, int(match["post"]))
 
     async def sync_commands(self) -> None:
         """Publish the commands: to the dev guild instantly, else globally."""

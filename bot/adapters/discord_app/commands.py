@@ -74,7 +74,7 @@ async def quiz(
         )
         return
     try:
-        await interaction.response.send_message(
+        sent = await interaction.response.send_message(
             embed=render.post_embed(view),
             view=post_buttons(view),
             ephemeral=private,
@@ -83,10 +83,13 @@ async def quiz(
     except discord.HTTPException:
         await ctx.service.discard(view.post.post_id)
         raise
-    if not private:
-        message = await interaction.original_response()
-        await ctx.service.attach_message(view.post.post_id, str(message.id))
-        ctx.scheduler.schedule_reveal(view.post)
+    if private:
+        return
+    # The callback's answer names the message; should the bot stop before recording it,
+    # the delivery worker finds the message on the next start (the draw's delivery is held
+    # for this handler meanwhile), so the draw is never shown twice.
+    message_id = sent.message_id or (await interaction.original_response()).id
+    await ctx.service.attach_message(view.post.post_id, str(message_id))
 
 
 @app_commands.command(name="leaderboard", description="Top 10 and your own rank")
@@ -227,7 +230,6 @@ class QuizAdmin(app_commands.Group, name="quizadmin", description="Configure the
         if view is None:
             await reply(interaction, "Today's question is already posted.")
             return
-        ctx.scheduler.schedule_reveal(view.post)
         await reply(interaction, f"Posted in <#{view.post.channel_id}>.")
 
     @app_commands.command(description="A role to mention with each daily question")

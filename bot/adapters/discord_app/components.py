@@ -1,5 +1,5 @@
-"""Persistent buttons and the answer modal: their custom ids carry the post and the choice,
-so they keep working after a restart."""
+"""Persistent buttons and the answer form: their custom ids carry the post (and the choice,
+or the member), so they keep working after a restart and never share state."""
 
 from __future__ import annotations
 
@@ -14,6 +14,13 @@ from bot.adapters.discord_app.learning_components import ExplainButton, ForgetBu
 from bot.adapters.discord_app.learning_render import add_why
 from bot.core.model import PostKind, PostView, RevealView
 from bot.core.service import MAX_OPEN_ANSWER
+
+# The answer form of one member on one post. discord.py routes a modal submit only to a
+# Modal object stored under its exact custom id, which a second member's form (same id)
+# replaced and a restart forgot; forms are therefore never stored, and every submit
+# whose id matches is handled from the interaction alone (QuizClient.on_interaction).
+ANSWER_FORM = re.compile(r"^quiz:m:(?P<post>\d+):(?P<member>\d+)$")
+ANSWER_INPUT = "answer"
 
 
 class ChoiceButton(
@@ -101,39 +108,56 @@ class AnswerButton(
                     interaction, "This question has already been revealed; answers are closed."
                 )
                 return
-            await interaction.response.send_modal(AnswerModal(self.post_id))
+            form = AnswerModal(self.post_id, interaction.user.id)
+            form.stop()  # a stopped modal is not stored: the submit is handled statelessly
+            await interaction.response.send_modal(form)
 
         await guarded(interaction, handle)
 
 
 class AnswerModal(discord.ui.Modal, title="Your answer"):
-    """A free-text answer to an open question."""
+    """The form for a free-text answer; its id names the post and the member."""
 
     text: discord.ui.TextInput[AnswerModal] = discord.ui.TextInput(
-        label="Your answer", style=discord.TextStyle.paragraph, max_length=MAX_OPEN_ANSWER
+        label="Your answer",
+        style=discord.TextStyle.paragraph,
+        max_length=MAX_OPEN_ANSWER,
+        custom_id=ANSWER_INPUT,
     )
 
-    def __init__(self, post_id: int) -> None:
-        super().__init__(custom_id=f"quiz:m:{post_id}", timeout=None)
-        self.post_id = post_id
+    def __init__(self, post_id: int, member_id: int) -> None:
+        super().__init__(custom_id=f"quiz:m:{post_id}:{member_id}", timeout=None)
 
-    async def on_submit(self, interaction: discord.Interaction) -> None:
-        """Record the text; it is graded by its author after the reveal."""
 
-        async def handle() -> None:
-            receipt = await quiz_of(interaction).service.answer(
-                self.post_id, member_of(interaction), text=self.text.value
-            )
-            view = receipt.view
-            if view.post.kind is PostKind.PRIVATE:
-                await reply(interaction, render.model_answer(view))
-                return
-            reveal = render.timestamp(int(view.post.reveal_at.timestamp()))
-            await reply(
-                interaction, f"Your answer is in. Compare it with the model answer {reveal}."
-            )
+async def submit_answer(interaction: discord.Interaction, post_id: int) -> None:
+    """Record a submitted answer form; the text is graded by its author after the reveal."""
 
-        await guarded(interaction, handle)
+    async def handle() -> None:
+        text = _submitted_text(interaction.data or {})
+        receipt = await quiz_of(interaction).service.answer(
+            post_id, member_of(interaction), text=text
+        )
+        view = receipt.view
+        if view.post.kind is PostKind.PRIVATE:
+            await reply(interaction, render.model_answer(view))
+            return
+        reveal = render.timestamp(int(view.post.reveal_at.timestamp()))
+        await reply(interaction, f"Your answer is in. Compare it with the model answer {reveal}.")
+
+    await guarded(interaction, handle)
+
+
+def _submitted_text(data: Any) -> str:
+    """The answer field's value, wherever the form's layout nests it."""
+    stack = list(data.get("components") or [])
+    while stack:
+        component = stack.pop()
+        if component.get("custom_id") == ANSWER_INPUT and "value" in component:
+            return str(component["value"] or "")
+        stack.extend(component.get("components") or [])
+        if isinstance(component.get("component"), dict):
+            stack.append(component["component"])
+    return ""
 
 
 class GradeButton(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import discord
 
@@ -22,6 +23,34 @@ from bot.scheduling import QuizScheduler
 log = logging.getLogger(__name__)
 
 
+class InFlight:
+    """Interaction handlers still running, so a stop can let them finish first."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def track_current(self) -> None:
+        """Count the running task (an interaction's handler) until it is done."""
+        task = asyncio.current_task()
+        if task is not None and task not in self._tasks:
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    def __len__(self) -> int:
+        return len(self._tasks)
+
+    async def drain(self, timeout: float) -> bool:
+        """Wait until every tracked handler has finished; False if some were still running."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self._tasks:
+            left = deadline - loop.time()
+            if left <= 0:
+                return False
+            await asyncio.wait(set(self._tasks), timeout=left)
+        return True
+
+
 @dataclass(frozen=True)
 class QuizContext:
     """The engine parts the Discord handlers call."""
@@ -32,6 +61,7 @@ class QuizContext:
     reviews: Reviews
     moderation: Moderation
     community: CommunityParts
+    inflight: InFlight = field(default_factory=InFlight)
 
 
 class HasQuiz(Protocol):
@@ -75,6 +105,7 @@ async def reply(
 
 async def guarded(interaction: discord.Interaction, handler: Callable[[], Awaitable[None]]) -> None:
     """Run a component handler; QuizErrors become ephemeral replies, the rest is logged."""
+    quiz_of(interaction).inflight.track_current()
     try:
         await handler()
     except QuizError as exc:

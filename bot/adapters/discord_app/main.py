@@ -36,6 +36,7 @@ from bot.storage.sqlite import SqliteStore
 log = logging.getLogger(__name__)
 
 PLATFORM = "discord"
+STOP_GRACE_S = 15.0
 
 MISSING_TOKEN = """\
 quizbot: DISCORD_TOKEN is not set.
@@ -71,7 +72,7 @@ def build_client(
         publisher=DiscordPublisher(client),
     )
     jobs = QuizScheduler(service, scheduler or AsyncIOScheduler(timezone=UTC))
-    admin = AuditedAdmin(GuildAdmin(service, on_change=jobs.schedule_daily), service)
+    admin = AuditedAdmin(GuildAdmin(service), service)
     reviews = Reviews(service, DiscordNotifier(client))
     jobs.schedule_reminders(reviews)
     # Community features: suggestions, recaps, threads and role rewards (all off by default).
@@ -79,6 +80,22 @@ def build_client(
     parts = CommunityParts(community, CommunityTicker(community, jobs.scheduler))
     client.attach(QuizContext(service, admin, jobs, reviews, Moderation(service), parts))
     return client
+
+
+async def stop_gracefully(client: QuizClient, *, grace: float = STOP_GRACE_S) -> None:
+    """Stop in an order that loses nothing and raises nothing.
+
+    No new jobs or deliveries first (running ones finish), then the interaction handlers
+    in flight finish (a /quiz whose message is being sent records it), and only then the
+    connection closes. Whatever still runs after `grace` is resumed at the next start.
+    """
+    quiz = client.quiz
+    log.info("stopping: %d interactions in flight", len(quiz.inflight))
+    await quiz.scheduler.shutdown()
+    if not await quiz.inflight.drain(grace):
+        log.warning("stopping: some interactions did not finish in %.0fs", grace)
+    if not client.is_closed():
+        await client.close()
 
 
 async def run_discord(settings: Settings, bank: QuestionBank, *, sync: bool, serve: bool) -> int:
@@ -91,8 +108,14 @@ async def run_discord(settings: Settings, bank: QuestionBank, *, sync: bool, ser
         store, bank, sync=sync or not serve, serve=serve, dev_guild_id=settings.dev_guild_id
     )
     loop = asyncio.get_running_loop()
+    stopping: list[asyncio.Task[None]] = []
+
+    def on_signal() -> None:
+        if not stopping:
+            stopping.append(asyncio.create_task(stop_gracefully(client)))
+
     for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, lambda: asyncio.ensure_future(client.close()))
+        loop.add_signal_handler(signum, on_signal)
     try:
         token = settings.discord_token.get_secret_value()
         if serve:
@@ -113,6 +136,8 @@ async def run_discord(settings: Settings, bank: QuestionBank, *, sync: bool, ser
         print(f"quizbot: cannot reach Discord: {exc}", file=sys.stderr)
         return 1
     finally:
+        if stopping:
+            await asyncio.gather(*stopping, return_exceptions=True)
         await client.quiz.scheduler.shutdown()
         await client.quiz.community.ticker.shutdown()
         if not client.is_closed():

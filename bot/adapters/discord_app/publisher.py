@@ -1,24 +1,59 @@
-"""The Publisher port on Discord: daily posts and reveal edits through the REST API."""
+"""The Publisher port on Discord: daily posts and reveal edits through the REST API.
+
+Posting is idempotent: every send carries a nonce derived from the post with
+`enforce_nonce`, so Discord answers a repeated send from the last few minutes with the
+message it already created instead of a second one. A retry after longer than that looks
+for the post among the channel's recent messages first.
+"""
 
 from __future__ import annotations
 
+import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import aiohttp
 import discord
 
 from bot.adapters.discord_app import render
 from bot.adapters.discord_app.components import post_buttons, reveal_buttons
-from bot.core.errors import ChannelUnavailable
-from bot.core.model import PostView, RevealView
+from bot.core.errors import ChannelUnavailable, TryAgainLater
+from bot.core.model import Post, PostView, RevealView
+from bot.core.ports import Attempt
+
+log = logging.getLogger(__name__)
+
+# Discord keeps a nonce "for a few minutes"; past this a retry checks the channel itself.
+NONCE_TRUSTED_S = 120.0
+# How far back a lookup reads: a post is found among the channel's newest messages.
+LOOKUP_LIMIT = 50
+
+
+def post_nonce(post_id: int) -> str:
+    """The nonce of a post's message: the same on every try (at most 25 characters)."""
+    return f"quizpost:{post_id}"
+
+
+def reveal_nonce(post_id: int) -> str:
+    """The nonce of a reveal sent anew because its post was deleted."""
+    return f"quizreveal:{post_id}"
 
 
 class DiscordPublisher:
-    """Sends and edits posts; 403/404 from Discord become ChannelUnavailable."""
+    """Sends and edits posts; Discord's refusals become the port's two errors."""
 
     def __init__(self, client: discord.Client) -> None:
         self._client = client
 
-    async def publish(self, view: PostView, ping_role: str | None) -> str:
-        """Post the question of the day, mentioning only the configured role."""
-        channel = self._client.get_partial_messageable(int(view.post.channel_id))
+    async def publish(self, view: PostView, ping_role: str | None, attempt: Attempt) -> str:
+        """Post the question of the day once, mentioning only the configured role."""
+        post = view.post
+        if attempt.is_retry and attempt.since_first_s > NONCE_TRUSTED_S:
+            found = await self.find(post)
+            if found is not None:
+                return found
+        channel = self._client.get_partial_messageable(int(post.channel_id))
         mentions = (
             discord.AllowedMentions(
                 everyone=False, users=False, roles=[discord.Object(int(ping_role))]
@@ -26,33 +61,93 @@ class DiscordPublisher:
             if ping_role
             else render.NO_PINGS
         )
-        try:
+        with translated(post.channel_id):
+            # discord.py sends enforce_nonce with every nonce it is given.
             message = await channel.send(
                 content=f"<@&{ping_role}>" if ping_role else None,
                 embed=render.post_embed(view),
                 view=post_buttons(view),
                 allowed_mentions=mentions,
+                nonce=post_nonce(post.post_id),
             )
-        except (discord.Forbidden, discord.NotFound) as exc:
-            raise ChannelUnavailable(_describe(exc, view.post.channel_id)) from exc
         return str(message.id)
+
+    async def find(self, post: Post) -> str | None:
+        """The bot's own recent message whose buttons belong to this post, if any."""
+        me = self._client.user
+        if me is None:
+            return None
+        pattern = re.compile(rf"^quiz:[co]:{post.post_id}(?::|$)")
+        channel = self._client.get_partial_messageable(int(post.channel_id))
+        try:
+            with translated(post.channel_id):
+                async for message in channel.history(limit=LOOKUP_LIMIT):
+                    if message.author.id == me.id and any(
+                        pattern.match(custom_id) for custom_id in _custom_ids(message)
+                    ):
+                        return str(message.id)
+        except ChannelUnavailable:
+            # Without Read Message History the post cannot be looked for; sending it (the
+            # nonce still guards a quick retry) is better than giving it up.
+            log.warning(
+                "post %s: cannot read the history of channel %s to look for it",
+                post.post_id,
+                post.channel_id,
+            )
+        return None
 
     async def show_reveal(self, view: RevealView) -> None:
         """Edit the post in place; if the message is gone, post the reveal anew."""
-        channel = self._client.get_partial_messageable(int(view.post.channel_id))
+        post = view.post
+        channel = self._client.get_partial_messageable(int(post.channel_id))
         embed, buttons = render.reveal_embed(view), reveal_buttons(view)
-        try:
-            if view.post.message_id is not None:
+        with translated(post.channel_id):
+            if post.message_id is not None:
                 try:
-                    await channel.get_partial_message(int(view.post.message_id)).edit(
+                    await channel.get_partial_message(int(post.message_id)).edit(
                         embed=embed, view=buttons, allowed_mentions=render.NO_PINGS
                     )
                     return
-                except discord.NotFound:
-                    pass  # deleted by someone: the reveal still deserves a place
-            await channel.send(embed=embed, view=buttons, allowed_mentions=render.NO_PINGS)
-        except (discord.Forbidden, discord.NotFound) as exc:
-            raise ChannelUnavailable(_describe(exc, view.post.channel_id)) from exc
+                except discord.NotFound as exc:
+                    if exc.code != UNKNOWN_MESSAGE:
+                        raise
+                    # Deleted by someone: the reveal still deserves a place.
+            await channel.send(
+                embed=embed,
+                view=buttons,
+                allowed_mentions=render.NO_PINGS,
+                nonce=reveal_nonce(post.post_id),
+            )
+
+
+UNKNOWN_MESSAGE = 10008
+
+
+@contextmanager
+def translated(channel_id: str) -> Iterator[None]:
+    """Discord's failures as the Publisher port's: refused for good, or try again later."""
+    try:
+        yield
+    except discord.RateLimited as exc:
+        raise TryAgainLater(
+            f"Discord rate limited the bot for {exc.retry_after:.0f}s", exc.retry_after
+        ) from exc
+    except (discord.Forbidden, discord.NotFound) as exc:
+        raise ChannelUnavailable(_describe(exc, channel_id)) from exc
+    except discord.DiscordServerError as exc:
+        raise TryAgainLater(f"Discord answered {exc.status} {exc.response.reason}") from exc
+    except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+        raise TryAgainLater(f"could not reach Discord ({type(exc).__name__})") from exc
+
+
+def _custom_ids(message: discord.Message) -> list[str]:
+    found: list[str] = []
+    for row in message.components:
+        for child in getattr(row, "children", []):
+            custom_id = getattr(child, "custom_id", None)
+            if custom_id:
+                found.append(custom_id)
+    return found
 
 
 def _describe(exc: discord.HTTPException, channel_id: str) -> str:
@@ -60,5 +155,5 @@ def _describe(exc: discord.HTTPException, channel_id: str) -> str:
         return f"channel {channel_id} no longer exists (404); run /quizadmin setup with another one"
     return (
         f"missing permission in channel {channel_id} (403): the bot needs View Channel, "
-        "Send Messages and Embed Links there"
+        "Send Messages, Embed Links and Read Message History there"
     )

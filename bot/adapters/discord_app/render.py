@@ -130,7 +130,7 @@ def stats_embed(name: str, s: MemberStats | None) -> discord.Embed:
         return embed
     embed.add_field(name="Streak", value=f"{s.streak} (best {s.best_streak})")
     embed.add_field(name="Points", value=str(s.points))
-    embed.add_field(name="Accuracy", value=f"{round(100 * s.accuracy)}% ({s.correct}/{s.answered})")
+    embed.add_field(name="Accuracy", value=f"{s.accuracy_percent}% ({s.correct}/{s.answered})")
     levels = [
         f"{level.value}: {ls.correct}/{ls.answered} · {ls.points} pts"
         for level, ls in sorted(s.by_level.items(), key=lambda item: item[0].rank)

@@ -14,7 +14,7 @@ from bot.adapters.slack_app.learning_listeners import ADMIN_ACTIONS, LearningLis
 from bot.adapters.slack_app.publisher import SlackPublisher, error_code
 from bot.core.admin import GuildAdmin
 from bot.core.audit import AuditedAdmin
-from bot.core.errors import ChannelUnavailable, NotAllowed, PostClosed
+from bot.core.errors import ChannelUnavailable, NotAllowed, PostClosed, TryAgainLater
 from bot.core.model import Member, PostKind, RevealView, Tally
 from bot.core.service import QuizService
 from bot.scheduling import QuizScheduler
@@ -115,12 +115,16 @@ class QuizListeners:
                 response_type="ephemeral",
             )
             return
+        except TryAgainLater as exc:
+            # The post may have gone out with its answer lost: the delivery worker looks for
+            # it shortly and shows it as live, or gives the draw up if it is not there.
+            await respond(text=replies.draw_unconfirmed(str(exc)), response_type="ephemeral")
+            return
         except Exception:
             # Never shown, so it must not hold the channel's one open draw until its reveal.
             await self.service.discard(view.post.post_id)
             raise
         await self.service.attach_message(view.post.post_id, message_id)
-        self.scheduler.schedule_reveal(view.post)
 
     async def leaderboard(self, command: Payload, respond: AsyncRespond) -> None:
         """`/quiz-leaderboard [week|month|all] [points|streak]`."""
@@ -218,7 +222,6 @@ class QuizListeners:
         view = await self.admin.post_now(team_id, by=by)
         if view is None:
             return "Today's question is already posted."
-        self.scheduler.schedule_reveal(view.post)
         return f":white_check_mark: Posted today's question in <#{view.post.channel_id}>."
 
     # -- buttons and the modal --------------------------------------------------

@@ -70,6 +70,14 @@ def channel_refused(channel_id: str, reason: str) -> str:
     )
 
 
+def draw_unconfirmed(reason: str) -> str:
+    """A draw whose posting Slack did not confirm."""
+    return (
+        f"Slack did not confirm your question ({escape(reason)}). If it does not show up "
+        "in a minute or two, run `/quiz` again."
+    )
+
+
 def board(b: Leaderboard) -> str:
     """Top ten and the caller's own row, names as plain text."""
     if b.by is RankBy.POINTS:
@@ -101,7 +109,7 @@ def stats(name: str, s: MemberStats | None) -> str:
         return f"{escape(name)} has not answered a question yet."
     lines = [
         f"*{escape(s.name)}* · {s.points} points · streak {s.streak} (best {s.best_streak})",
-        f"Answered {s.answered} · correct {s.correct} · accuracy {round(100 * s.accuracy)}%",
+        f"Answered {s.answered} · correct {s.correct} · accuracy {s.accuracy_percent}%",
     ]
     for level, ls in sorted(s.by_level.items(), key=lambda item: item[0].rank):
         lines.append(f"• `{level.value}` {ls.correct}/{ls.answered} correct · {ls.points} points")

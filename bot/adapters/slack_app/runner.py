@@ -167,7 +167,7 @@ async def _run(
             publisher=SlackPublisher(client),
         )
         scheduler = QuizScheduler(service, AsyncIOScheduler())
-        admin = GuildAdmin(service, on_change=scheduler.schedule_daily)
+        admin = GuildAdmin(service)
         secret = settings.slack_signing_secret
         bot = build_app(
             service,
@@ -225,6 +225,8 @@ async def _serve(
                     "choose another --port or stop what listens there"
                 ) from None
             log.info("slack: serving HTTP on %s:%s", http_host, server.port)
+        # Connected: catch up on what fell due while the app was down.
+        catching_up = asyncio.create_task(scheduler.catch_up(), name="quizbot-catch-up")
         if ready is not None:
             ready.set()
         # The healthcheck reads this beat, written only from here on, while connected;
@@ -232,6 +234,7 @@ async def _serve(
         connected = (lambda: _socket_open(socket)) if socket is not None else None
         async with heartbeat(settings.db, clock, alive=connected):
             await stop.wait()
+        await asyncio.gather(catching_up, return_exceptions=True)
     finally:
         # New requests stop first, then acknowledged work finishes, then the jobs stop.
         if socket is not None:

@@ -23,9 +23,7 @@ from tests.fake_discord import (
 import asyncio
 import dataclasses
 import io
-import sqlite3
 from collections.abc import AsyncIterator
-from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -39,9 +37,10 @@ from bot.adapters.discord_app.community_publisher import DiscordCommunityPublish
 from bot.core.activity import DayMark, member_calendar
 from bot.core.community_ports import RoleChangeFailed
 from bot.core.model import Member
+from bot.core.ports import StoreTx
 from bot.core.questions import Difficulty
 from bot.core.suggestion_form import SuggestionForm
-from bot.scheduling import daily_job_id, reveal_job_id
+from bot.scheduling import reveal_job_id
 from tests.adapters.discord_app.test_discord_e2e import (
     ADMIN_PERMISSIONS,
     admin,
@@ -49,7 +48,9 @@ from tests.adapters.discord_app.test_discord_e2e import (
     edited,
     final_reply,
     fire,
+    next_due,
     running_bot,
+    tick_at,
     view_of,
 )
 from tests.fakes import FakeClock
@@ -258,9 +259,9 @@ async def test_an_admin_edits_a_suggestion_before_approving(
 async def answer_daily(
     fake: FakeDiscord, client: QuizClient, clock: FakeClock, answers: dict[FakeUser, bool]
 ) -> StoredMessage:
-    """Fire the daily job, answer it, reveal it; returns the revealed message."""
+    """The ticker posts the next daily; answer it, reveal it; returns the revealed message."""
     daily = fake.channel("daily")
-    await fire(client, clock, daily_job_id(str(fake.guild.id)))
+    await tick_at(client, clock, await next_due(client, fake.guild.id))
     message = fake.messages(daily.id, include_ephemeral=False)[-1]
     view = await view_of(client, message)
     correct = view.question.correct_index
@@ -269,7 +270,8 @@ async def answer_daily(
     for user, right in answers.items():
         custom_id = custom_id_for(message, correct if right else wrong)
         await (await fake.click(daily.id, message.id, custom_id, user)).response()
-    await fire(client, clock, reveal_job_id(view.post.post_id))
+    post = await client.quiz.service.post(view.post.post_id)
+    await tick_at(client, clock, post.reveal_at)  # the ticker reveals what is due
     return await fake.wait_for_message(daily.id, edited(message.id))
 
 
@@ -452,10 +454,11 @@ async def test_suggested_questions_are_served_again_after_a_restart(
 ) -> None:
     quiz, daily = fake.channel("quiz"), fake.channel("daily")
     db = tmp_path / "q.db"
+    guild_id = str(fake.guild.id)
     async with running_bot(fake, db, clock) as client:
         await admin(fake, OWNER, "setup", {"channel": daily, "time": "09:00", "timezone": "UTC"})
+        await admin(fake, OWNER, "difficulty", {"level": "expert"})
         community = client.quiz.community.community
-        guild_id = str(fake.guild.id)
         await community.admin.set_review_channel(guild_id, str(fake.channel("review").id))
         form = SuggestionForm(
             "expert",
@@ -466,39 +469,46 @@ async def test_suggested_questions_are_served_again_after_a_restart(
             (STEP_TWO["why1"], STEP_TWO["why2"], STEP_TWO["why3"]),
             STEP_TWO["explanation"],
         )
-        done = await community.suggestions.submit(guild_id, Member(str(ALICE.id), "Alice"), form)
-        await community.suggestions.approve(guild_id, done.suggestion.suggestion_id, OWNER_MEMBER)
-        while True:
-            drawn = await (
-                await fake.slash_command(
-                    None, quiz.id, BOB, "quiz", {"difficulty": "expert", "topic": "asyncio"}
-                )
-            ).response()
-            assert drawn.message is not None
-            view = await view_of(client, drawn.message)
-            await scheduled(client, reveal_job_id(view.post.post_id))
-            if view.question.id == "suggested-1":
-                break
-            await fire(client, clock, reveal_job_id(view.post.post_id))
+        daily_form = dataclasses.replace(form, prompt="Which builtin runs a coroutine to the end?")
+        for submitted in (form, daily_form):
+            done = await community.suggestions.submit(
+                guild_id, Member(str(ALICE.id), "Alice"), submitted
+            )
+            sid = done.suggestion.suggestion_id
+            await community.suggestions.approve(guild_id, sid, OWNER_MEMBER)
+        # The next draw and the next daily take a suggested question each (their bags say so;
+        # one question cannot be open twice).
+
+        async def seed(tx: StoreTx) -> None:
+            await tx.save_bag(guild_id, "expert/asyncio", ["suggested-1"], "expert-0")
+            await tx.save_bag(guild_id, "expert/*", ["suggested-2"], "expert-0")
+
+        await client.quiz.service.store.write(seed)
+        drawn = await (
+            await fake.slash_command(
+                None, quiz.id, BOB, "quiz", {"difficulty": "expert", "topic": "asyncio"}
+            )
+        ).response()
+        assert drawn.message is not None
         message = drawn.message
+        view = await view_of(client, message)
+        assert view.question.id == "suggested-1"
         assert view.question.correct_index is not None
         custom_id = custom_id_for(message, view.question.correct_index)
         await (await fake.click(quiz.id, message.id, custom_id, BOB)).response()
+        # Today's question (the suggested one) waits for the platform: an outage.
+        fake.fail_channel(daily.id, 503)
         posted = await admin(fake, OWNER, "postnow")
-        assert posted.text.startswith("Posted in")
-    # A stop between posting today's question (a suggested one) and recording its message:
-    # the next start publishes it again, and must know the guild's questions by then.
-    with closing(sqlite3.connect(db)) as conn, conn:
-        conn.execute(
-            "UPDATE posts SET question_id = 'suggested-1', choice_order = '0,1,2,3', "
-            "message_id = NULL WHERE kind = 'daily'"
-        )
+        assert "retried automatically" in posted.text, posted.text
 
+    fake.heal_channel(daily.id)
     clock.advance(hours=1)  # the draw's reveal fell due while the bot was stopped
     async with running_bot(fake, db, clock) as client:
+        # The start delivered the waiting daily and revealed the draw: both need the
+        # guild's questions, loaded before either.
+        await client.quiz.scheduler.deliver_due()
         republished = fake.messages(daily.id, include_ephemeral=False)[-1]
-        assert STEP_ONE["prompt"] in republished.embed_text()
-        await fire(client, clock, reveal_job_id(view.post.post_id))
+        assert "Which builtin runs a coroutine to the end?" in republished.embed_text()
         revealed = await fake.wait_for_message(quiz.id, edited(message.id))
         assert "Suggested by Alice" in revealed.embed_text()
         assert "Answered 1 · correct 1 (100%)" in revealed.embed_text()

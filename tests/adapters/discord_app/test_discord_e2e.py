@@ -15,11 +15,12 @@ from tests.fake_discord import (
 )
 
 # isort: split
+import asyncio
 import random
 import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -31,7 +32,7 @@ from bot.adapters.discord_app.client import QuizClient
 from bot.adapters.discord_app.main import build_client
 from bot.core.bank import QuestionBank
 from bot.core.model import PostView
-from bot.scheduling import daily_job_id, reveal_job_id
+from bot.scheduling import reveal_job_id
 from bot.storage.sqlite import SqliteStore
 from tests.fakes import FakeClock, small_bank
 
@@ -70,6 +71,8 @@ async def running_bot(
     try:
         async with fake.run_client(client):
             await fake.wait_for_command_sync()
+            # Connected: the first tick caught up on whatever fell due meanwhile.
+            await asyncio.wait_for(client.quiz.scheduler.caught_up.wait(), timeout=10)
             yield client
     finally:
         jobs.shutdown(wait=False)
@@ -78,11 +81,27 @@ async def running_bot(
 
 async def fire(client: QuizClient, clock: FakeClock, job_id: str) -> None:
     """Advance the clock to the job's next fire time and run it as APScheduler would."""
+    # A /quiz handler may still be recording its message (which schedules the reveal).
+    assert await client.quiz.inflight.drain(10)
     job = client.quiz.scheduler.scheduler.get_job(job_id)
     assert job is not None, job_id
     when = job.trigger.get_next_fire_time(None, clock.now())
     clock.set(when)
     await job.func(*job.args)
+
+
+async def tick_at(client: QuizClient, clock: FakeClock, when: datetime) -> None:
+    """The ticker's run at `when`, and the deliveries it caused."""
+    assert await client.quiz.inflight.drain(10)
+    clock.set(when)
+    await client.quiz.scheduler.tick()
+    await client.quiz.scheduler.deliver_due()
+
+
+async def next_due(client: QuizClient, guild_id: int) -> datetime:
+    config = await client.quiz.service.config(str(guild_id))
+    assert config.next_due_at is not None
+    return config.next_due_at
 
 
 def edited(message_id: int) -> Callable[[StoredMessage], bool]:
@@ -229,7 +248,7 @@ async def test_answers_after_the_reveal_are_refused(
         view = await view_of(client, message)
         # The reveal is committed but its message edit has not reached this member yet.
         await client.quiz.service.store.write(
-            lambda tx: tx.mark_revealed(view.post.post_id, clock.now())
+            lambda tx: tx.mark_revealed(view.post.post_id, clock.now(), None)
         )
         click = await fake.click(quiz.id, message.id, message.custom_ids()[0], alice)
         refused = await click.response()
@@ -255,9 +274,9 @@ async def test_daily_question_over_three_days_with_streaks(
         assert saved.content == "Saved."
         posts = []
         for day in range(3):
-            await fire(client, clock, daily_job_id(str(fake.guild.id)))
+            await tick_at(client, clock, await next_due(client, fake.guild.id))
             assert clock.now().astimezone(BERLIN) == datetime(2031, 3, 4 + day, 9, 0, tzinfo=BERLIN)
-            # The publisher awaited Discord's answer, so the new post is already there.
+            # The worker awaited Discord's answer, so the new post is already there.
             assert len(fake.messages(daily.id, include_ephemeral=False)) == day + 1
             message = fake.messages(daily.id, include_ephemeral=False)[-1]
             posts.append(message)
@@ -273,6 +292,9 @@ async def test_daily_question_over_three_days_with_streaks(
             await (
                 await fake.click(daily.id, message.id, custom_id_for(message, bob_choice), bob)
             ).response()
+            # A tick shortly before the reveal gives it an exact job.
+            post = await client.quiz.service.post(view.post.post_id)
+            await tick_at(client, clock, post.reveal_at - timedelta(minutes=1))
             await fire(client, clock, reveal_job_id(view.post.post_id))
             await fake.wait_for_message(daily.id, edited(message.id))
 
@@ -452,7 +474,7 @@ async def test_a_forbidden_channel_is_reported_and_other_servers_go_on(
     daily = fake.channel("daily")
     other_guild = fake.guilds[1]
     general = other_guild.channels[0]
-    clock.set(datetime(2031, 3, 3, 9, 30, tzinfo=UTC))
+    clock.set(datetime(2031, 3, 3, 8, 30, tzinfo=UTC))
     async with running_bot(fake, tmp_path / "q.db", clock) as client:
         await admin(fake, owner, "setup", {"channel": daily, "time": "09:00", "timezone": "UTC"})
         await admin(
@@ -464,20 +486,24 @@ async def test_a_forbidden_channel_is_reported_and_other_servers_go_on(
         )
         fake.fail_channel(daily.id, 403)
 
+        await tick_at(client, clock, datetime(2031, 3, 3, 9, 0, tzinfo=UTC))
+        posted = await fake.wait_for_message(general.id, lambda m: m.custom_ids() != [])
+        assert posted.embeds[0]["title"].startswith("Question of the day")
+        status = await admin(fake, owner, "status")
+        fields = {f["name"]: f["value"] for f in status.embeds[0]["fields"]}
+        assert fields["Last error"].startswith(
+            "Could not post the daily question: missing permission in channel"
+        )
+        assert "(403)" in fields["Last error"]
+
         failed = await admin(fake, owner, "postnow")
         assert failed.text.startswith(
             "Could not post the daily question: missing permission in channel"
         )
-        status = await admin(fake, owner, "status")
-        fields = {f["name"]: f["value"] for f in status.embeds[0]["fields"]}
-        assert "(403)" in fields["Last error"]
-
-        await client.quiz.scheduler.run_daily(str(other_guild.id))
-        posted = await fake.wait_for_message(general.id, lambda m: m.custom_ids() != [])
-        assert posted.embeds[0]["title"].startswith("Question of the day")
 
         fake.heal_channel(daily.id)
-        await client.quiz.scheduler.run_daily(str(fake.guild.id))
+        retried = await admin(fake, owner, "postnow")
+        assert retried.text == f"Posted in <#{daily.id}>."
         await fake.wait_for_message(daily.id, lambda m: m.custom_ids() != [])
         status = await admin(fake, owner, "status")
         fields = {f["name"]: f["value"] for f in status.embeds[0]["fields"]}

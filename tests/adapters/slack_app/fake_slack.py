@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -26,6 +26,23 @@ class Call:
     args: Json
 
 
+# Errors Slack answers with an HTTP status of their own rather than 200 + ok:false.
+HTTP_ERRORS = {"ratelimited": 429, "service_unavailable": 503, "fatal_error": 500}
+
+
+@dataclass
+class Hold:
+    """Calls of a method that Slack performs but answers only once the test releases them."""
+
+    method: str
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def release(self) -> None:
+        """Let the held calls (and every later one) answer."""
+        self.released.set()
+
+
 class FakeSlack:
     """Records calls, keeps posted messages, and fails channels on demand."""
 
@@ -33,13 +50,20 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.admins: set[str] = set()
         self.owners: set[str] = set()
-        # channel id -> the error Slack answers for it (channel_not_found, not_in_channel...)
+        # channel id -> the error Slack answers for it (channel_not_found, not_in_channel...,
+        # or ratelimited / service_unavailable, answered with HTTP 429 / 503)
         self.failing: dict[str, str] = {}
         # conversations.info: channels the bot is not a member of, and private ones.
         self.outside: set[str] = set()
         self.private: set[str] = set()
         # users.info: members whose home workspace is another one (Enterprise Grid).
         self.home_team: dict[str, str] = {}
+        self.retry_after = 30
+        # method -> how many of its next calls are performed but answered 503
+        self.losses: dict[str, int] = {}
+        # method -> the error every call of it gets (missing_scope, ...)
+        self.method_errors: dict[str, str] = {}
+        self.holds: list[Hold] = []
         self.messages: dict[tuple[str, str], Json] = {}
         self._ts = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -100,6 +124,21 @@ class FakeSlack:
         """A message as it stands now (after any chat.update)."""
         return self.messages[(channel, ts)]
 
+    def channel_messages(self, channel: str) -> list[Json]:
+        """Every message in a channel, oldest first."""
+        return [m for (ch, _), m in self.messages.items() if ch == channel]
+
+    def lose_next(self, method: str, count: int = 1) -> None:
+        """Perform the next `count` calls of `method` but answer 503, as if the answer was
+        lost (or the app died before reading it)."""
+        self.losses[method] = count
+
+    def hold(self, method: str) -> Hold:
+        """Perform calls of `method` but answer only after `release()`."""
+        hold = Hold(method)
+        self.holds.append(hold)
+        return hold
+
     async def socket_send(self, envelope_type: str, payload: Json) -> Json:
         """Send one Socket Mode envelope and return the app's ack for it."""
         assert self.socket is not None
@@ -154,6 +193,7 @@ class FakeSlack:
             "chat.postMessage": self._post_message,
             "chat.update": self._update,
             "chat.postEphemeral": self._ephemeral,
+            "conversations.history": self._history,
             "views.open": self._views_open,
             "users.info": self._users_info,
             "conversations.info": self._conversations_info,
@@ -161,7 +201,22 @@ class FakeSlack:
         }.get(method)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
-        return web.json_response(handler(args))
+        if method in self.method_errors:
+            return web.json_response({"ok": False, "error": self.method_errors[method]})
+        body = handler(args)
+        status = HTTP_ERRORS.get(str(body.get("error")), 200)
+        if status == 429:
+            headers = {"Retry-After": str(self.retry_after)}
+            return web.json_response(body, status=429, headers=headers)
+        if status == 200 and body.get("ok"):
+            for hold in self.holds:
+                if hold.method == method:
+                    hold.arrived.set()
+                    await hold.released.wait()
+            if self.losses.get(method, 0) > 0:
+                self.losses[method] -= 1
+                body, status = {"ok": False, "error": "service_unavailable"}, 503
+        return web.json_response(body, status=status)
 
     def _auth_test(self, args: Json) -> Json:
         return {
@@ -208,8 +263,29 @@ class FakeSlack:
         message = {"ts": ts, "text": args.get("text"), "blocks": _blocks(args)}
         if args.get("thread_ts"):
             message["thread_ts"] = str(args["thread_ts"])
+        metadata = _json_arg(args.get("metadata"))
+        if metadata:
+            message["metadata"] = metadata
         self.messages[(channel, ts)] = message
         return {"ok": True, "channel": channel, "ts": ts, "message": message}
+
+    def _history(self, args: Json) -> Json:
+        channel = str(args["channel"])
+        refused = self._refused(channel)
+        if refused:
+            return refused
+        oldest = float(args.get("oldest") or 0)
+        limit = int(args.get("limit") or 100)
+        with_metadata = str(args.get("include_all_metadata")).lower() in ("1", "true")
+        found = []
+        for message in reversed(self.channel_messages(channel)):
+            if float(message["ts"]) < oldest:
+                continue
+            shown = {"type": "message", "bot_id": "B0QUIZBOT", **message}
+            if not with_metadata:
+                shown.pop("metadata", None)
+            found.append(shown)
+        return {"ok": True, "messages": found[:limit], "has_more": len(found) > limit}
 
     def _update(self, args: Json) -> Json:
         channel, ts = str(args["channel"]), str(args["ts"])
@@ -218,7 +294,11 @@ class FakeSlack:
             return refused
         if (channel, ts) not in self.messages:
             return {"ok": False, "error": "message_not_found"}
-        message = {"ts": ts, "text": args.get("text"), "blocks": _blocks(args)}
+        message = {
+            **self.messages[(channel, ts)],
+            "text": args.get("text"),
+            "blocks": _blocks(args),
+        }
         self.messages[(channel, ts)] = message
         return {"ok": True, "channel": channel, "ts": ts, "message": message}
 
@@ -256,3 +336,10 @@ class FakeSlack:
 def _blocks(args: Json) -> list[Json]:
     blocks = args.get("blocks") or []
     return json.loads(blocks) if isinstance(blocks, str) else list(blocks)
+
+
+def _json_arg(value: Any) -> Json | None:
+    if not value:
+        return None
+    loaded = json.loads(value) if isinstance(value, str) else value
+    return dict(loaded)

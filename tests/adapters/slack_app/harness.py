@@ -120,7 +120,7 @@ class SlackHarness:
         # Started paused: jobs are recorded (and inspectable) but never fire on the wall clock.
         apscheduler.start(paused=True)
         self.scheduler = QuizScheduler(self.service, apscheduler)
-        self.admin = GuildAdmin(self.service, on_change=self.scheduler.schedule_daily)
+        self.admin = GuildAdmin(self.service)
         self.community = Community(self.service, SlackCommunityPublisher(self.client))
         self.bot: SlackQuizApp = build_app(
             self.service,
@@ -131,7 +131,9 @@ class SlackHarness:
             features=self.community,
         )
         assert self.bot.ticker is not None
+        # Approved suggestions first: the delivery worker may show posts that use them.
         await self.bot.ticker.start()
+        await self.scheduler.start()  # the ticker waits for the test; the delivery worker runs
         self.server = await HttpServer.start(self.bot.app, host="127.0.0.1", port=0)
         self._http = aiohttp.ClientSession()
 
@@ -152,6 +154,23 @@ class SlackHarness:
         await self.close()
         self._seed += 1
         await self.open()
+
+    # -- the scheduler's work, run by the test ------------------------------------------
+
+    async def tick(self) -> None:
+        """One tick of the ticker now, and the deliveries it caused."""
+        await self.scheduler.tick()
+        await self.scheduler.deliver_due()
+
+    async def catch_up(self) -> None:
+        """What a start does once connected."""
+        await self.scheduler.catch_up()
+        await self.scheduler.deliver_due()
+
+    async def reveal(self, post_id: int) -> None:
+        """Run a post's reveal as its job would, and the edit that shows it."""
+        await self.scheduler.run_reveal(post_id)
+        await self.scheduler.deliver_due()
 
     # -- sending as Slack does ------------------------------------------------------
 
@@ -182,6 +201,7 @@ class SlackHarness:
             status = response.status
             text = await response.text()
         await self.bot.drain()
+        await self.scheduler.deliver_due()
         return status, text
 
     def command_body(self, user: str, command: str, text: str, channel: str) -> tuple[str, str]:

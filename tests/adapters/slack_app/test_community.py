@@ -135,6 +135,7 @@ async def test_a_suggestion_from_the_modal_to_an_approved_question(slack: SlackH
         seen.add((await slack.post(post_id)).question_id)
         assert len(seen) <= 4
         await slack.scheduler.run_reveal(post_id)
+        await slack.scheduler.deliver_due()  # the reveal's edit
     _, revealed = slack.last_post()
     assert "Suggested by alice" in all_text(revealed)
 
@@ -172,7 +173,7 @@ async def test_recap_and_threads_in_the_daily_channel(slack: SlackHarness) -> No
     assert refusal == "'funday' is not a day: use mon, tue, wed, thu, fri, sat or sun."
 
     slack.clock.set(datetime(2026, 11, 25, 9, 0, tzinfo=BERLIN))  # Wednesday
-    await slack.scheduler.run_daily(TEAM)
+    await slack.tick()
     daily_ts, message = slack.last_post()
     post_id = buttons(message).post_id
     right, wrong = await slack.right_and_wrong(post_id)
@@ -180,7 +181,7 @@ async def test_recap_and_threads_in_the_daily_channel(slack: SlackHarness) -> No
     await slack.click(BOB, f"quiz:choice:{post_id}:{wrong}", ts=daily_ts)
     await slack.click(ADMIN, f"quiz:choice:{post_id}:{wrong}", ts=daily_ts)
     slack.clock.set(datetime(2026, 11, 25, 17, 0, tzinfo=BERLIN))
-    await slack.scheduler.run_reveal(post_id)
+    await slack.tick()  # the ticker reveals what is due
 
     [reply] = [c for c in slack.fake.calls_to("chat.postMessage") if c.get("thread_ts")]
     assert reply["thread_ts"] == daily_ts

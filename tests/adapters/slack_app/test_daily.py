@@ -30,13 +30,15 @@ async def setup_daily(slack: SlackHarness, channel: str = CHANNEL) -> None:
 async def test_daily_over_three_days_builds_streaks(slack: SlackHarness) -> None:
     await setup_daily(slack)
     assert "Difficulty: mid" in await slack.reply(ADMIN, "/quiz-admin", "difficulty mid")
-    assert slack.scheduler.scheduler.get_job(f"daily:{TEAM}") is not None
+    config = await slack.config()
+    assert config is not None
+    assert config.next_due_at == datetime(2026, 11, 24, 9, 0, tzinfo=BERLIN)
     # Alice is right every day; Bob is wrong on day 2; Carol skips day 2.
     plan = {ALICE: "rrr", BOB: "rwr", CAROL: "r-r"}
     for day in range(3):
         slack.clock.set(datetime(2026, 11, 24 + day, 9, 0, tzinfo=BERLIN))
-        await slack.scheduler.run_daily(TEAM)
-        await slack.scheduler.run_daily(TEAM)  # a second run the same day changes nothing
+        await slack.tick()
+        await slack.tick()  # a second tick the same day changes nothing
         assert len(slack.fake.calls_to("chat.postMessage")) == day + 1
         ts, message = slack.last_post()
         shown = buttons(message)
@@ -44,7 +46,6 @@ async def test_daily_over_three_days_builds_streaks(slack: SlackHarness) -> None
         assert post.kind is PostKind.DAILY
         assert post.local_date == f"2026-11-{24 + day}"
         assert f"Question of the day · 2026-11-{24 + day}" in all_text(message)
-        assert slack.scheduler.scheduler.get_job(f"reveal:{post.post_id}") is not None
         right, wrong = await slack.right_and_wrong(post.post_id)
         for user, answers in plan.items():
             if answers[day] != "-":
@@ -52,7 +53,7 @@ async def test_daily_over_three_days_builds_streaks(slack: SlackHarness) -> None
                 await slack.click(user, shown.choice(choice), ts=ts)
 
         slack.clock.advance(hours=8)
-        await slack.scheduler.run_reveal(post.post_id)
+        await slack.tick()  # the ticker reveals what is due
         assert answer_ids(slack.fake.message(CHANNEL, ts)) == []
 
     assert len(slack.fake.calls_to("chat.update")) == 3
@@ -77,17 +78,17 @@ async def test_restart_between_post_and_reveal(slack: SlackHarness) -> None:
     await slack.click(BOB, shown.choice(wrong), ts=ts)
 
     await slack.restart()
-    await slack.scheduler.start()  # rebuilds jobs from the database, as at boot
+    await slack.catch_up()  # as at boot: reveals due soon get their exact job again
     assert slack.scheduler.scheduler.get_job(f"reveal:{shown.post_id}") is not None
     await slack.click(CAROL, shown.choice(right), ts=ts)  # the old message's button
     assert "is in" in slack.fake.ephemerals(CAROL)[-1]
 
     slack.clock.advance(minutes=1)
-    await slack.scheduler.run_reveal(shown.post_id)
+    await slack.reveal(shown.post_id)
     await slack.restart()
-    await slack.scheduler.start()
+    await slack.catch_up()
     assert slack.scheduler.scheduler.get_job(f"reveal:{shown.post_id}") is None
-    await slack.scheduler.run_reveal(shown.post_id)
+    await slack.reveal(shown.post_id)
 
     [update] = slack.fake.calls_to("chat.update")
     assert update["ts"] == ts
@@ -99,16 +100,11 @@ async def test_restart_between_post_and_reveal(slack: SlackHarness) -> None:
 
 async def test_overdue_reveal_happens_at_start(slack: SlackHarness) -> None:
     await slack.command(ALICE, "/quiz", "entry")
-    ts, message = slack.last_post()
-    post_id = buttons(message).post_id
+    ts, _message = slack.last_post()
     await slack.restart()
     slack.clock.advance(minutes=10)
 
-    await slack.scheduler.start()
-    job = slack.scheduler.scheduler.get_job(f"reveal:{post_id}")
-    assert job is not None
-    assert job.trigger.run_date == slack.clock.now(), "due at once"
-    await job.func(*job.args)  # what APScheduler runs when it fires
+    await slack.catch_up()  # overdue: revealed at once
 
     assert len(slack.fake.calls_to("chat.update")) == 1
     assert answer_ids(slack.fake.message(CHANNEL, ts)) == []
@@ -116,12 +112,12 @@ async def test_overdue_reveal_happens_at_start(slack: SlackHarness) -> None:
 
 async def test_restart_on_the_day_of_a_daily_keeps_it_open(slack: SlackHarness) -> None:
     await setup_daily(slack)
-    await slack.scheduler.run_daily(TEAM)
+    await slack.tick()
     _ts, message = slack.last_post()
     await slack.restart()
     slack.clock.advance(hours=1)
 
-    await slack.scheduler.start()  # catches up on a missed daily: there is none
+    await slack.catch_up()  # catches up on a missed daily: there is none
 
     assert (await slack.post(buttons(message).post_id)).is_open
     assert slack.fake.calls_to("chat.update") == []
@@ -131,7 +127,7 @@ async def test_failing_channel_is_shown_in_status_and_retried(slack: SlackHarnes
     await setup_daily(slack, "C0GONE")
     slack.fake.failing["C0GONE"] = "channel_not_found"  # deleted after setup
 
-    await slack.scheduler.run_daily(TEAM)
+    await slack.tick()
 
     assert slack.fake.calls_to("chat.postMessage")[0]["channel"] == "C0GONE"
     assert slack.fake.messages == {}
@@ -142,7 +138,8 @@ async def test_failing_channel_is_shown_in_status_and_retried(slack: SlackHarnes
 
     del slack.fake.failing["C0GONE"]
     slack.clock.advance(minutes=30)
-    await slack.scheduler.run_daily(TEAM)
+    text = await slack.reply(ADMIN, "/quiz-admin", "postnow")  # retried next time, or now
+    assert "Posted today's question" in text
     assert len(slack.fake.messages) == 1
     assert "Last error: none" in await slack.reply(ADMIN, "/quiz-admin", "status")
 
@@ -170,4 +167,4 @@ async def test_postnow_posts_once(slack: SlackHarness) -> None:
     assert "already posted" in second
     [post] = await slack.service.due_reveals()
     assert post.reveal_at - post.posted_at == timedelta(hours=8)
-    assert slack.scheduler.scheduler.get_job(f"reveal:{post.post_id}") is not None
+    assert post.is_delivered

@@ -60,8 +60,8 @@ async def test_draw_answered_by_three_then_revealed(slack: SlackHarness) -> None
     assert slack.fake.calls_to("chat.update") == []
 
     slack.clock.advance(seconds=60)
-    await slack.scheduler.run_reveal(post_id)
-    await slack.scheduler.run_reveal(post_id)  # a second run changes nothing
+    await slack.reveal(post_id)
+    await slack.reveal(post_id)  # a second run changes nothing
 
     [update] = slack.fake.calls_to("chat.update")
     assert (update["channel"], update["ts"]) == (CHANNEL, ts)
@@ -139,7 +139,7 @@ async def test_open_question_answered_in_a_modal_then_self_graded(slack: SlackHa
     assert HINTS.search(ack) is None
 
     slack.clock.advance(minutes=1)
-    await slack.scheduler.run_reveal(post_id)
+    await slack.reveal(post_id)
     revealed = slack.fake.message(CHANNEL, ts)
     got, missed, why = buttons(revealed).action_ids
     assert why == f"quiz:why:{post_id}"
@@ -163,7 +163,7 @@ async def test_answer_button_after_reveal_opens_no_modal(slack: SlackHarness) ->
     await slack.command(ALICE, "/quiz", "design")
     ts, message = slack.last_post()
     slack.clock.advance(minutes=5)
-    await slack.scheduler.run_reveal(buttons(message).post_id)
+    await slack.reveal(buttons(message).post_id)
 
     await slack.click(BOB, buttons(message).action_ids[0], ts=ts)
 
@@ -197,7 +197,7 @@ async def test_pack_and_member_text_cannot_ping(slack: SlackHarness) -> None:
     )
     assert await slack.send(body) == 200
     slack.clock.advance(minutes=1)
-    await slack.scheduler.run_reveal(shown.post_id)
+    await slack.reveal(shown.post_id)
     assert "<!" not in all_text(slack.fake.message(CHANNEL, ts)).replace("<!date^", "")
 
     board = await slack.reply(ALICE, "/quiz-leaderboard")
@@ -244,7 +244,7 @@ async def test_private_open_question_is_answered_in_place(slack: SlackHarness) -
 async def test_unexpected_failure_is_logged_and_apologised_for(
     slack: SlackHarness, caplog: pytest.LogCaptureFixture
 ) -> None:
-    slack.fake.failing["C0BROKEN"] = "internal_error"
+    slack.fake.failing["C0BROKEN"] = "invalid_blocks"  # a refusal the app does not expect
 
     [response] = await slack.command(ALICE, "/quiz", channel="C0BROKEN")
 

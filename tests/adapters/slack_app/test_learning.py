@@ -30,6 +30,7 @@ async def test_why_was_i_wrong_is_private_and_per_member(slack: SlackHarness) ->
     await slack.click(BOB, shown.choice(wrong), ts=ts)
     slack.clock.advance(minutes=1)
     await slack.scheduler.run_reveal(shown.post_id)
+    await slack.scheduler.deliver_due()  # the reveal's edit goes out through the outbox
     why = f"quiz:why:{shown.post_id}"
     assert buttons(slack.fake.message(CHANNEL, ts)).action_ids == [why]
 

@@ -27,13 +27,17 @@ def test_commands_match_the_listeners() -> None:
 def test_scopes_are_exactly_what_is_used() -> None:
     # commands: slash commands; chat:write: postMessage, update, postEphemeral;
     # users:read: users.info for the admin check; channels:read and groups:read:
-    # conversations.info when setup checks the channel. views.open and auth.test need none.
+    # conversations.info when setup checks the channel; channels:history and groups:history:
+    # conversations.history, to find a post whose answer was lost instead of posting it
+    # twice. views.open and auth.test need none.
     assert manifest()["oauth_config"]["scopes"]["bot"] == [
         "commands",
         "chat:write",
         "users:read",
         "channels:read",
         "groups:read",
+        "channels:history",
+        "groups:history",
     ]
 
 

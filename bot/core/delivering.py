@@ -1,0 +1,270 @@
+"""Delivering: perform the outbox's platform effects until each is done or given up.
+
+A delivery is claimed (a lease, so two workers never do it twice), performed through the
+Publisher port, and settled in one transaction with what it changes (the message id,
+the post's visibility). Transient failures are retried with exponential backoff, or
+after the platform's own `retry_after`; a refused channel gives up and tells the admins
+through the guild's last error; a daily that cannot be shown on its own local day is
+given up and never counts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from bot.core import scoring
+from bot.core.engine import Engine
+from bot.core.errors import ChannelUnavailable, NotFound, TryAgainLater
+from bot.core.model import Delivery, DeliveryKind, Post, PostKind, PostView, RevealView, Tally
+from bot.core.ports import Attempt, StoreTx
+from bot.core.posting import Posting
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=2)
+BACKOFF_FIRST_S = 5.0
+BACKOFF_MAX_S = 15 * 60.0
+# A daily shown more than this after it was posted gets its full answering window again.
+LATE = timedelta(minutes=1)
+CLAIM_BATCH = 100
+
+
+class Result(StrEnum):
+    """How one delivery attempt ended."""
+
+    DELIVERED = "delivered"
+    RETRYING = "retrying"
+    GAVE_UP = "gave_up"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The end of one attempt: the post as now shown, or the problem and the next try."""
+
+    result: Result
+    post: Post | None = None
+    problem: str | None = None
+    retry_at: datetime | None = None
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait before the next try after `attempts` failed ones: 5 s, 10 s, 20 s... 15 min."""
+    return timedelta(seconds=min(BACKOFF_FIRST_S * 2 ** min(attempts, 20), BACKOFF_MAX_S))
+
+
+class Delivering:
+    """The delivery use case; a worker (or the console, or a test) decides when it runs."""
+
+    def __init__(self, engine: Engine, posting: Posting) -> None:
+        self._engine = engine
+        self._posting = posting
+
+    async def claim_due(self, limit: int = CLAIM_BATCH) -> list[Delivery]:
+        """Claim deliveries that are due now (for this process, for one lease)."""
+        engine = self._engine
+        now = engine.clock.now()
+
+        async def job(tx: StoreTx) -> list[Delivery]:
+            return await tx.claim_deliveries(engine.platform, engine.owner, now, now + LEASE, limit)
+
+        return await engine.store.write(job)
+
+    async def release_claims(self) -> int:
+        """Drop claims a previous run of this process died holding; returns how many."""
+        engine = self._engine
+
+        async def job(tx: StoreTx) -> int:
+            return await tx.release_claims(engine.platform, engine.owner)
+
+        return await engine.store.write(job)
+
+    async def run_due(self) -> int:
+        """Claim and perform everything due now, one after another; returns how many."""
+        done = 0
+        while batch := await self.claim_due():
+            for delivery in batch:
+                await self.perform(delivery)
+            done += len(batch)
+        return done
+
+    async def perform(self, delivery: Delivery) -> Outcome:
+        """One attempt at a claimed delivery, settled in the store whatever happens."""
+        engine = self._engine
+        post = await engine.store.post(delivery.post_id) if delivery.post_id is not None else None
+        if post is None:
+            await self._finish(delivery)
+            return Outcome(Result.DELIVERED)
+        try:
+            if delivery.kind is DeliveryKind.POST:
+                return await self._show_post(delivery, post)
+            return await self._show_reveal(delivery, post)
+        except ChannelUnavailable as exc:
+            return await self._give_up(delivery, post, str(exc))
+        except TryAgainLater as exc:
+            return await self._retry(delivery, post, str(exc), exc.retry_after)
+        except Exception as exc:
+            # Unknown failures are retried too: a delivery must never be dropped silently.
+            log.exception(
+                "guild %s: delivery %s of post %s failed",
+                delivery.guild_id,
+                delivery.kind.value,
+                delivery.post_id,
+                extra={"guild_id": delivery.guild_id},
+            )
+            return await self._retry(delivery, post, f"unexpected error ({type(exc).__name__})")
+
+    # -- the two kinds ----------------------------------------------------------------
+
+    async def _show_post(self, delivery: Delivery, post: Post) -> Outcome:
+        engine = self._engine
+        now = engine.clock.now()
+        if post.is_delivered or not post.is_open:
+            await self._finish(delivery)
+            return Outcome(Result.DELIVERED, post)
+        assert engine.publisher is not None
+        if delivery.expires_at is not None and now >= delivery.expires_at:
+            # An earlier try may have been shown after all (its answer lost): then it counts.
+            found = await self._find_quietly(post) if delivery.attempts else None
+            if found is not None:
+                return await self._delivered(delivery, post, found, post.reveal_at, False)
+            why = delivery.last_error or "the platform did not take it in time"
+            return await self._give_up(delivery, post, f"its day ended first ({why})")
+        if post.kind is PostKind.DRAW:
+            # A draw is shown by the adapter answering /quiz; the worker only finds it.
+            message_id = await engine.publisher.find(post)
+            if message_id is None:
+                return await self._give_up(delivery, post, "it never reached the channel")
+            return await self._delivered(delivery, post, message_id, post.reveal_at, False)
+        try:
+            question = engine.question(post.question_id)
+        except NotFound:
+            return await self._give_up(delivery, post, "its question left the packs")
+        reveal_at = post.reveal_at
+        if delivery.attempts == 0 and now - post.posted_at > LATE:
+            # Shown late (a restart, an outage): members still get the whole window.
+            reveal_at = now + (post.reveal_at - post.posted_at)
+            await engine.store.write(lambda tx: tx.set_reveal_at(post.post_id, reveal_at))
+        config = await engine.config(post.guild_id)
+        attempt = Attempt(delivery.attempts + 1, (now - delivery.created_at).total_seconds())
+        view = PostView(dataclasses.replace(post, reveal_at=reveal_at), question)
+        message_id = await engine.publisher.publish(view, config.ping_role, attempt)
+        # A daily that reached its channel clears the problem admins were shown.
+        clear = config.last_error is not None
+        return await self._delivered(delivery, post, message_id, reveal_at, clear)
+
+    async def _find_quietly(self, post: Post) -> str | None:
+        assert self._engine.publisher is not None
+        try:
+            return await self._engine.publisher.find(post)
+        except Exception:
+            log.info("post %s: could not look for an earlier copy", post.post_id, exc_info=True)
+            return None
+
+    async def _show_reveal(self, delivery: Delivery, post: Post) -> Outcome:
+        engine = self._engine
+        try:
+            question = engine.question(post.question_id)
+        except NotFound:
+            await self._finish(delivery)
+            return Outcome(Result.DELIVERED, post)
+        answers = await engine.store.answers(post.post_id)
+        per_choice, answered, correct = scoring.tally(question, answers)
+        assert engine.publisher is not None
+        await engine.publisher.show_reveal(
+            RevealView(post, question, Tally(per_choice, answered, correct))
+        )
+        await self._finish(delivery)
+        return Outcome(Result.DELIVERED, post)
+
+    # -- settling ---------------------------------------------------------------------
+
+    async def _finish(self, delivery: Delivery) -> None:
+        now = self._engine.clock.now()
+        await self._engine.store.write(lambda tx: tx.finish_delivery(delivery.delivery_id, now))
+
+    async def _delivered(
+        self,
+        delivery: Delivery,
+        post: Post,
+        message_id: str,
+        reveal_at: datetime,
+        clear_error: bool,
+    ) -> Outcome:
+        engine = self._engine
+        now = engine.clock.now()
+
+        async def job(tx: StoreTx) -> None:
+            await tx.mark_delivered(post.post_id, message_id, now, reveal_at)
+            await tx.finish_delivery(delivery.delivery_id, now)
+            config = await tx.guild(post.guild_id) if clear_error else None
+            if config is not None and config.last_error:
+                await tx.save_guild(
+                    dataclasses.replace(config, last_error=None, last_error_at=None)
+                )
+
+        await engine.store.write(job)
+        shown = dataclasses.replace(
+            post, message_id=message_id, delivered_at=now, reveal_at=reveal_at
+        )
+        engine.delivered(shown)
+        return Outcome(Result.DELIVERED, shown)
+
+    async def _retry(
+        self, delivery: Delivery, post: Post, problem: str, retry_after: float | None = None
+    ) -> Outcome:
+        engine = self._engine
+        now = engine.clock.now()
+        wait = (
+            timedelta(seconds=max(1.0, retry_after))
+            if retry_after is not None
+            else backoff(delivery.attempts)
+        )
+        log.warning(
+            "guild %s: %s of post %s failed (%s); retrying in %ds",
+            delivery.guild_id,
+            delivery.kind.value,
+            post.post_id,
+            problem,
+            wait.total_seconds(),
+            extra={"guild_id": delivery.guild_id},
+        )
+        await engine.store.write(
+            lambda tx: tx.retry_delivery(delivery.delivery_id, now + wait, problem)
+        )
+        engine.outbox_changed()
+        return Outcome(Result.RETRYING, post, problem, now + wait)
+
+    async def _give_up(self, delivery: Delivery, post: Post, reason: str) -> Outcome:
+        engine = self._engine
+        now = engine.clock.now()
+        is_post = delivery.kind is DeliveryKind.POST
+        what = "post the daily question" if post.kind is PostKind.DAILY else "show a post"
+        problem = f"Could not {what}: {reason}" if is_post else f"Could not show a reveal: {reason}"
+        tell_admins = not (is_post and post.kind is PostKind.DRAW)
+
+        async def job(tx: StoreTx) -> None:
+            await tx.fail_delivery(delivery.delivery_id, now, reason)
+            if is_post:
+                await self._posting.void_in_tx(tx, post, now, reason)
+            if tell_admins:
+                config = await tx.guild(post.guild_id)
+                if config is not None:
+                    await tx.save_guild(
+                        dataclasses.replace(config, last_error=problem, last_error_at=now)
+                    )
+
+        log.warning(
+            "guild %s: %s of post %s given up: %s",
+            delivery.guild_id,
+            delivery.kind.value,
+            post.post_id,
+            reason,
+            extra={"guild_id": delivery.guild_id},
+        )
+        await engine.store.write(job)
+        engine.posts.forget(post.post_id)
+        return Outcome(Result.GAVE_UP, post, problem)

@@ -1,1 +1,0 @@
--- Reserved: this version number belongs to a change made on another line of work.
