@@ -133,6 +133,7 @@ class QuizScheduler:
                 await self._reveal_due()
                 await self._line_up_reveals()
                 await self._post_due()
+                await self.service.expire_practice()
             except Exception:
                 log.exception("tick failed; the next one tries again")
             self.worker.wake()

@@ -13,6 +13,7 @@ from apscheduler.job import Job
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.core.admin import GuildAdmin
+from bot.core.errors import PostClosed
 from bot.core.model import Member, PostKind
 from bot.core.questions import Difficulty
 from bot.core.reviewing import Reviews
@@ -337,3 +338,15 @@ async def test_review_reminders_run_hourly_and_reach_members_in_their_morning(
         fired.append((clock.now().astimezone(BERLIN).hour, len(notifier.sent)))
         clock.advance(seconds=1)
     assert fired == [(7, 0), (8, 0), (9, 1), (10, 1), (11, 1), (12, 1)]
+
+
+async def test_an_unanswered_practice_question_expires_after_a_day(
+    scheduler: QuizScheduler, service: QuizService, clock: FakeClock
+) -> None:
+    practice = await shown_draw(service, GUILD, CHANNEL, ALICE, private=True)
+    await tick_at(scheduler, clock, clock.now() + timedelta(hours=23))
+    assert (await service.post(practice.post.post_id)).is_open, "still open within the day"
+    await tick_at(scheduler, clock, clock.now() + timedelta(hours=2))
+    assert not (await service.store.post(practice.post.post_id)).is_open  # type: ignore[union-attr]
+    with pytest.raises(PostClosed):
+        await service.answer(practice.post.post_id, ALICE, choice=practice.post.choice_order[0])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bot.core import scoring
 from bot.core.engine import Engine
-from bot.core.errors import InvalidInput, NotAllowed, PostClosed
-from bot.core.model import Answer, AnswerReceipt, GuildConfig, Member, PostKind
+from bot.core.errors import InvalidInput, NotAllowed, NotFound, PostClosed
+from bot.core.model import Answer, AnswerReceipt, GuildConfig, Member, Post, PostKind
 from bot.core.ports import StoreTx
 from bot.core.revealing import Revealing, period_points
 
@@ -21,11 +21,20 @@ class Answering:
         self._revealing = revealing
 
     async def answer(
-        self, post_id: int, member: Member, *, choice: int | None = None, text: str | None = None
+        self,
+        post_id: int,
+        member: Member,
+        *,
+        choice: int | None = None,
+        text: str | None = None,
+        guild_id: str | None = None,
     ) -> AnswerReceipt:
-        """Record (or replace) a member's answer; acknowledged only once committed."""
+        """Record (or replace) a member's answer; acknowledged only once committed.
+
+        `guild_id` is where the click came from: a post of another guild is refused.
+        """
         engine = self._engine
-        post = await engine.posts.get(post_id)
+        post = await self._post_in(post_id, guild_id)
         if not post.is_open:
             raise PostClosed(CLOSED)
         view = engine.view(post)
@@ -53,7 +62,9 @@ class Answering:
             return AnswerReceipt(view, choice, correct=scoring.grade(question, record))
         return AnswerReceipt(view, choice)
 
-    async def self_grade(self, post_id: int, member: Member, *, correct: bool) -> bool:
+    async def self_grade(
+        self, post_id: int, member: Member, *, correct: bool, guild_id: str | None = None
+    ) -> bool:
         """An open question's answerer grades themself after the reveal, once.
 
         Practice scores nothing. A daily's self-grade moves the streak only while that
@@ -61,7 +72,12 @@ class Answering:
         streak never changes behind the back of a newer daily.
         """
         engine = self._engine
-        post = await engine.posts.get(post_id)
+        post = await self._post_in(post_id, guild_id)
+        if engine.question_of(post).is_choice:
+            raise InvalidInput(
+                "Only open (free-text) questions are self-graded; the bot grades choice "
+                "questions itself at the reveal."
+            )
         if post.is_open:
             raise InvalidInput("Wait for the reveal, then compare your answer with the model one.")
         now = engine.clock.now()
@@ -96,3 +112,10 @@ class Answering:
         if not await engine.store.write(job):
             raise InvalidInput("Only members who answered before the reveal can grade, once.")
         return correct
+
+    async def _post_in(self, post_id: int, guild_id: str | None) -> Post:
+        """The post, unless a click from another guild (a forged or copied id) names it."""
+        post = await self._engine.posts.get(post_id)
+        if guild_id is not None and post.guild_id != guild_id:
+            raise NotFound("This question belongs to another server.")
+        return post

@@ -77,7 +77,12 @@ class QuestionBank:
         if wanted in topics:
             return wanted
         close = [t for t in topics if wanted and wanted in t][:5]
-        hint = f" Did you mean {', '.join(close)}?" if close else ""
+        if close:
+            hint = f" Did you mean {', '.join(close)}?"
+        else:
+            # `/quiz hard`: a level or topic word the member guessed at.
+            levels = ", ".join(level.value for level in Difficulty)
+            hint = f" Levels are {levels}; the topics command lists every topic."
         raise InvalidInput(f"Unknown topic {echo(topic)}.{hint}")
 
     def search_topics(self, prefix: str, limit: int = 25) -> list[str]:

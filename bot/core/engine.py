@@ -21,6 +21,7 @@ from bot.core.questions import Question
 log = logging.getLogger(__name__)
 
 _POST_CACHE_SIZE = 4096
+MAX_ROW_ID = 2**63 - 1
 
 RevealListener = Callable[[RevealView], Awaitable[None]]
 
@@ -81,9 +82,20 @@ class Engine:
         """A question of the packs or of a guild's approved suggestions, or NotFound."""
         return self.guild_questions.get(question_id) or self.bank.get(question_id)
 
+    def question_of(self, post: Post) -> Question:
+        """The post's question as it was posted; NotFound if it left the packs or changed.
+
+        A pack edit may drop or add choices of a question that is open right now; the
+        post's shuffled order would then point past them, so such a post is closed.
+        """
+        question = self.question(post.question_id)
+        if sorted(post.choice_order) != list(range(len(question.choices or []))):
+            raise NotFound("This question was changed since it was posted; it is closed.")
+        return question
+
     def view(self, post: Post) -> PostView:
         """A post with its question, for rendering."""
-        return PostView(post, self.question(post.question_id))
+        return PostView(post, self.question_of(post))
 
     async def revealed(self, view: RevealView) -> None:
         """Tell the listeners that a public reveal is committed."""
@@ -102,6 +114,9 @@ class PostCache:
 
     async def get(self, post_id: int) -> Post:
         """A post by id (cached while open), or NotFound."""
+        # Ids come from button ids a client can forge; one past a 64-bit row id is no post.
+        if not 0 < post_id <= MAX_ROW_ID:
+            raise NotFound("This question no longer exists.")
         post = self._posts.get(post_id)
         if post is not None:
             return post

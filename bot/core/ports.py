@@ -153,6 +153,10 @@ class StoreTx(CommunityTx, Protocol):
         """The guild's unrevealed daily post, if any."""
         ...
 
+    async def expire_private(self, platform: str, now: datetime) -> list[int]:
+        """Close practice posts past their reveal time unanswered; their ids."""
+        ...
+
     async def mark_revealed(self, post_id: int, at: datetime, daily_seq: int | None) -> bool:
         """Close a post (numbering a daily in the streak order); False when already closed."""
         ...

@@ -28,7 +28,8 @@ from bot.core.revealing import Revealing
 
 log = logging.getLogger(__name__)
 
-PRIVATE_EXPIRY = timedelta(minutes=30)
+# An unanswered practice question closes a day after it was drawn (the ticker does it).
+PRIVATE_EXPIRY = timedelta(days=1)
 # How long an adapter that shows a post itself (a draw answering /quiz) holds its delivery;
 # after that the worker looks for the message and attaches it, or gives the draw up.
 INLINE_CLAIM = timedelta(minutes=2)
@@ -229,6 +230,19 @@ class Posting:
         post = await engine.store.write(job)
         engine.posts.remember(post)
         return engine.view(post)
+
+    async def expire_practice(self) -> int:
+        """Close the practice questions left unanswered past their expiry; how many."""
+        engine = self._engine
+        now = engine.clock.now()
+
+        async def job(tx: StoreTx) -> list[int]:
+            return await tx.expire_private(engine.platform, now)
+
+        closed = await engine.store.write(job)
+        for post_id in closed:
+            engine.posts.forget(post_id)
+        return len(closed)
 
     async def attach_message(self, post_id: int, message_id: str) -> None:
         """The adapter showed a post itself: record its message; the post is live now."""

@@ -79,11 +79,13 @@ class Revealing:
 
     def _question(self, post: Post) -> Question | None:
         try:
-            return self._engine.question(post.question_id)
+            return self._engine.question_of(post)
         except NotFound:
             # Its pack was changed since posting: close the post, nothing left to grade.
             log.warning(
-                "post %s: question %s is gone; closed ungraded", post.post_id, post.question_id
+                "post %s: question %s is gone or changed; closed ungraded",
+                post.post_id,
+                post.question_id,
             )
             return None
 

@@ -165,6 +165,10 @@ class QuizService:
             guild_id, channel_id, member, difficulty=difficulty, topic=topic, private=private
         )
 
+    async def expire_practice(self) -> int:
+        """Close practice questions left unanswered for a day; how many."""
+        return await self.posting.expire_practice()
+
     async def attach_message(self, post_id: int, message_id: str) -> None:
         """Record which platform message shows a post (the adapter sent it itself)."""
         await self.posting.attach_message(post_id, message_id)
@@ -174,14 +178,24 @@ class QuizService:
         await self.posting.discard(post_id)
 
     async def answer(
-        self, post_id: int, member: Member, *, choice: int | None = None, text: str | None = None
+        self,
+        post_id: int,
+        member: Member,
+        *,
+        choice: int | None = None,
+        text: str | None = None,
+        guild_id: str | None = None,
     ) -> AnswerReceipt:
         """Record (or replace) a member's answer; acknowledged only once committed."""
-        return await self.answering.answer(post_id, member, choice=choice, text=text)
+        return await self.answering.answer(
+            post_id, member, choice=choice, text=text, guild_id=guild_id
+        )
 
-    async def self_grade(self, post_id: int, member: Member, *, correct: bool) -> bool:
+    async def self_grade(
+        self, post_id: int, member: Member, *, correct: bool, guild_id: str | None = None
+    ) -> bool:
         """An open question's answerer grades themself after the reveal, once."""
-        return await self.answering.self_grade(post_id, member, correct=correct)
+        return await self.answering.self_grade(post_id, member, correct=correct, guild_id=guild_id)
 
     async def reveal(self, post_id: int) -> RevealView | None:
         """Close a post, grade it and credit points; None when there was nothing to do."""

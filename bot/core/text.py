@@ -33,3 +33,13 @@ def _clean(text: str, limit: int) -> str:
     if len(collapsed) > limit:
         collapsed = collapsed[: limit - 1].rstrip() + "…"
     return collapsed
+
+
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """`1 point`, `2 points`: the count with the word that agrees with it."""
+    return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
+def board_figure(by_points: bool, value: int) -> str:
+    """A leaderboard figure in words: `1 point`, `3 points`, `1 day in a row`."""
+    return plural(value, "point") if by_points else f"{plural(value, 'day')} in a row"

@@ -165,6 +165,15 @@ class SqliteTx(CommunityWrites, LearningWrites, OutboxStatements):
         )
         return rows.post(row) if row else None
 
+    async def expire_private(self, platform: str, now: datetime) -> list[int]:
+        """Close practice posts past their reveal time (an answer closes one at once)."""
+        found = await self._all(
+            "UPDATE posts SET revealed_at = ? WHERE platform = ? AND kind = 'private' "
+            "AND revealed_at IS NULL AND reveal_at <= ? RETURNING post_id",
+            (ts(now), platform, ts(now)),
+        )
+        return [int(row[0]) for row in found]
+
     async def mark_revealed(self, post_id: int, at: datetime, daily_seq: int | None) -> bool:
         """Close a post; False when it was already closed."""
         changed = await self._changed(

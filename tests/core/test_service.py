@@ -14,7 +14,14 @@ import pytest
 
 from bot.core.admin import GuildAdmin
 from bot.core.bank import QuestionBank
-from bot.core.errors import DrawAlreadyOpen, InvalidInput, NoQuestions, NotAllowed, PostClosed
+from bot.core.errors import (
+    DrawAlreadyOpen,
+    InvalidInput,
+    NoQuestions,
+    NotAllowed,
+    NotFound,
+    PostClosed,
+)
 from bot.core.model import Member, MemberStats, Period, PostKind, PostView, RankBy, Tally
 from bot.core.questions import Difficulty
 from bot.core.service import QuizService
@@ -630,3 +637,47 @@ def test_percentages_round_half_up_on_the_exact_fraction(
     assert Tally({}, answered, correct).percent_correct == shown
     stats = MemberStats(GUILD, "m", "M", answered=answered, correct=correct)
     assert stats.accuracy_percent == shown
+
+
+async def test_a_click_from_another_guild_is_refused_and_changes_nothing(
+    service: QuizService,
+) -> None:
+    view = await shown_draw(service, GUILD, CHANNEL, ALICE)
+    with pytest.raises(NotFound, match="belongs to another server"):
+        await service.answer(
+            view.post.post_id, ALICE, choice=view.post.choice_order[0], guild_id="elsewhere"
+        )
+    assert await service.answer_of(view.post.post_id, ALICE.id) is None
+
+
+@pytest.mark.parametrize("post_id", [10**25, 2**63, 0, -1])
+async def test_a_forged_post_id_is_no_post(service: QuizService, post_id: int) -> None:
+    with pytest.raises(NotFound):
+        await service.answer(post_id, ALICE, choice=0)
+
+
+async def test_a_pack_edit_that_drops_choices_closes_the_open_post(
+    service: QuizService, store: SqliteStore, clock: FakeClock
+) -> None:
+    view = await shown_draw(service, GUILD, CHANNEL, ALICE, difficulty=Difficulty.ENTRY)
+    original = view.question
+    assert original.choices is not None
+    fewer = original.model_copy(update={"choices": original.choices[:2]})  # an edited pack
+    others = [q for q in service.bank if q.id != original.id]
+    service.engine.bank = QuestionBank([*others, fewer])
+    with pytest.raises(NotFound, match="changed since it was posted"):
+        await service.answer(view.post.post_id, BOB, choice=view.post.choice_order[0])
+    clock.advance(minutes=2)
+    assert await service.reveal(view.post.post_id) is None  # closed ungraded, no crash
+    assert (await store.post(view.post.post_id)).revealed_at is not None  # type: ignore[union-attr]
+
+
+async def test_self_grading_a_choice_question_explains_who_grades_it(
+    service: QuizService, clock: FakeClock
+) -> None:
+    view = await shown_draw(service, GUILD, CHANNEL, ALICE, difficulty=Difficulty.ENTRY)
+    await service.answer(view.post.post_id, ALICE, choice=view.post.choice_order[0])
+    clock.advance(minutes=5)
+    await service.reveal(view.post.post_id)
+    with pytest.raises(InvalidInput, match="Only open \\(free-text\\) questions are self-graded"):
+        await service.self_grade(view.post.post_id, ALICE, correct=True)

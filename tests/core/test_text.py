@@ -10,7 +10,7 @@ import pytest
 from bot.core.errors import InvalidInput
 from bot.core.model import Member
 from bot.core.parsing import parse_duration, parse_time, parse_timezone
-from bot.core.text import echo
+from bot.core.text import board_figure, echo
 from tests.fakes import small_bank
 
 
@@ -49,3 +49,17 @@ def test_huge_input_is_not_echoed_back_whole(parse: Callable[[str], object]) -> 
 def test_echo_keeps_short_text_and_quotes_it() -> None:
     assert echo("25:99") == "'25:99'"
     assert echo("") == "''"
+
+
+@pytest.mark.parametrize(
+    ("by_points", "value", "shown"),
+    [
+        (True, 0, "0 points"),
+        (True, 1, "1 point"),
+        (True, 5, "5 points"),
+        (False, 1, "1 day in a row"),
+        (False, 3, "3 days in a row"),
+    ],
+)
+def test_board_figures_agree_with_their_number(by_points: bool, value: int, shown: str) -> None:
+    assert board_figure(by_points, value) == shown

@@ -140,3 +140,25 @@ async def test_export_of_an_unknown_guild_says_so(
     err = capsys.readouterr().err
     assert "has no server or workspace 'nope'" in err
     assert "quizbot guilds" in err
+
+
+@pytest.mark.parametrize(
+    ("makelevel", "command"), [(None, "quizbot console"), ("1", "make console")]
+)
+def test_a_missing_token_says_how_to_try_the_console(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    makelevel: str | None,
+    command: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env here
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    if makelevel is None:
+        monkeypatch.delenv("MAKELEVEL", raising=False)
+    else:
+        monkeypatch.setenv("MAKELEVEL", makelevel)
+    assert main(["run", "--db", str(tmp_path / "q.db")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("quizbot: DISCORD_TOKEN is not set.")
+    assert err.rstrip().endswith(f"To try the quiz without Discord, run: {command}")

@@ -8,6 +8,7 @@ from bot.core.admin import Status
 from bot.core.model import Leaderboard, MemberStats, PostView, RankBy, RevealView
 from bot.core.parsing import format_days, format_duration
 from bot.core.suggestion_form import credit_of
+from bot.core.text import board_figure, plural
 
 
 def post(view: PostView) -> str:
@@ -48,26 +49,27 @@ def stats(name: str, s: MemberStats | None) -> str:
     if s is None:
         return f"{name} has not answered a question yet."
     lines = [
-        f"{s.name}: {s.points} points · streak {s.streak} (best {s.best_streak})",
+        f"{s.name}: {plural(s.points, 'point')} · streak {s.streak} (best {s.best_streak})",
         f"answered {s.answered} · correct {s.correct} · accuracy {s.accuracy_percent}%",
     ]
     for level, ls in sorted(s.by_level.items(), key=lambda item: item[0].rank):
-        lines.append(f"  {level.value:<7} {ls.correct}/{ls.answered} correct · {ls.points} points")
+        figure = plural(ls.points, "point")
+        lines.append(f"  {level.value:<7} {ls.correct}/{ls.answered} correct · {figure}")
     return "\n".join(lines)
 
 
 def board(b: Leaderboard) -> str:
     """Top ten and the caller's own row."""
-    unit = "points" if b.by is RankBy.POINTS else "streak"
+    by_points = b.by is RankBy.POINTS
     period = f" · {b.period.value}" if b.by is RankBy.POINTS else ""
     title = f"Leaderboard · {b.by.value}{period}"
     if not b.top:
         return f"{title}\nNobody is on this board yet."
-    lines = [title] + [f"{e.rank:>3}. {e.name} — {e.value} {unit}" for e in b.top]
+    lines = [title] + [f"{e.rank:>3}. {e.name} — {board_figure(by_points, e.value)}" for e in b.top]
     if b.caller is None:
         lines.append("You are not on this board yet.")
     elif all(e.member_id != b.caller.member_id for e in b.top):
-        lines.append(f"You: #{b.caller.rank} — {b.caller.value} {unit}")
+        lines.append(f"You: #{b.caller.rank} — {board_figure(by_points, b.caller.value)}")
     return "\n".join(lines)
 
 

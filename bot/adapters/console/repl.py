@@ -7,8 +7,10 @@ import random
 import shlex
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
 from prompt_toolkit import PromptSession
 
@@ -20,7 +22,7 @@ from bot.core.admin import GuildAdmin
 from bot.core.audit import AuditedAdmin
 from bot.core.bank import QuestionBank
 from bot.core.community import Community
-from bot.core.errors import QuizError
+from bot.core.errors import DrawAlreadyOpen, QuizError
 from bot.core.model import Member, Period, Post, PostKind, PostView, RankBy, RevealView
 from bot.core.moderation import MemberAction, Moderation, describe, parse_action, parse_switch
 from bot.core.parsing import parse_difficulty
@@ -175,9 +177,20 @@ class Console:
             else:
                 self.say(f"Unexpected argument '{arg}': /quiz [LEVEL] [TOPIC] [private].")
                 return
-        view = await self.service.draw(
-            self.guild_id, CHANNEL, self.member, difficulty=difficulty, topic=topic, private=private
-        )
+        try:
+            view = await self.service.draw(
+                self.guild_id,
+                CHANNEL,
+                self.member,
+                difficulty=difficulty,
+                topic=topic,
+                private=private,
+            )
+        except DrawAlreadyOpen as exc:
+            zone = ZoneInfo((await self.service.config(self.guild_id)).timezone)
+            at = datetime.fromtimestamp(exc.reveal_at_unix, zone).strftime("%H:%M:%S %Z")
+            self.say(f"{exc} It reveals at {at}; /reveal reveals it now.")
+            return
         await self.service.attach_message(view.post.post_id, str(view.post.post_id))
         self._last_post = view.post.post_id
         self.say(render.post(view))

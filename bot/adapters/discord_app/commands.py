@@ -184,6 +184,9 @@ class QuizAdmin(app_commands.Group, name="quizadmin", description="Configure the
         await self._status(interaction, "Saved.")
 
     @app_commands.command(description="Level of the daily question")
+    @app_commands.describe(
+        level="One level, mixed (any level), or ramp (entry on Monday up to expert on Friday)"
+    )
     async def difficulty(
         self,
         interaction: discord.Interaction,
@@ -198,6 +201,7 @@ class QuizAdmin(app_commands.Group, name="quizadmin", description="Configure the
     @app_commands.command(
         description="Days with a daily question: mon-fri, every, or e.g. mon,wed,fri"
     )
+    @app_commands.describe(days="mon-fri, every, or a list such as mon,wed,fri")
     async def days(self, interaction: discord.Interaction, days: str) -> None:
         """Which weekdays get a daily question."""
         await quiz_of(interaction).admin.set_days(
@@ -233,6 +237,7 @@ class QuizAdmin(app_commands.Group, name="quizadmin", description="Configure the
         await reply(interaction, f"Posted in <#{view.post.channel_id}>.")
 
     @app_commands.command(description="A role to mention with each daily question")
+    @app_commands.describe(role="The role to mention; leave empty to mention nobody")
     async def ping(
         self, interaction: discord.Interaction, role: discord.Role | None = None
     ) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import discord
 
 from bot.adapters.discord_app import render
-from bot.adapters.discord_app.context import guarded, member_of, quiz_of, reply
+from bot.adapters.discord_app.context import guarded, guild_key, member_of, quiz_of, reply
 from bot.adapters.discord_app.learning_components import ExplainButton, ForgetButton
 from bot.adapters.discord_app.learning_render import add_why
 from bot.core.model import PostKind, PostView, RevealView
@@ -57,7 +57,12 @@ class ChoiceButton(
 
         async def handle() -> None:
             service = quiz_of(interaction).service
-            receipt = await service.answer(self.post_id, member_of(interaction), choice=self.choice)
+            receipt = await service.answer(
+                self.post_id,
+                member_of(interaction),
+                choice=self.choice,
+                guild_id=guild_key(interaction),
+            )
             view = receipt.view
             if receipt.correct is not None:
                 embed = add_why(
@@ -135,7 +140,7 @@ async def submit_answer(interaction: discord.Interaction, post_id: int) -> None:
     async def handle() -> None:
         text = _submitted_text(interaction.data or {})
         receipt = await quiz_of(interaction).service.answer(
-            post_id, member_of(interaction), text=text
+            post_id, member_of(interaction), text=text, guild_id=guild_key(interaction)
         )
         view = receipt.view
         if view.post.kind is PostKind.PRIVATE:
@@ -187,7 +192,10 @@ class GradeButton(
 
         async def handle() -> None:
             await quiz_of(interaction).service.self_grade(
-                self.post_id, member_of(interaction), correct=self.correct
+                self.post_id,
+                member_of(interaction),
+                correct=self.correct,
+                guild_id=guild_key(interaction),
             )
             await reply(interaction, "Counted. " + ("Nice one!" if self.correct else "Next time!"))
 

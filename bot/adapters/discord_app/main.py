@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import random
 import signal
 import sys
@@ -42,7 +43,15 @@ MISSING_TOKEN = """\
 quizbot: DISCORD_TOKEN is not set.
   Create an application at https://discord.com/developers/applications, add a bot,
   copy its token and put DISCORD_TOKEN=... in the environment or in a .env file.
-  To try the quiz without Discord, run: quizbot console"""
+  To try the quiz without Discord, run: {console}"""
+
+
+def missing_token_message() -> str:
+    """What to do without a token, naming the console command the user can type right now."""
+    # `make run` sets MAKELEVEL for the commands it runs; there, `make console` is the way.
+    console = "make console" if os.environ.get("MAKELEVEL") else "quizbot console"
+    return MISSING_TOKEN.format(console=console)
+
 
 REJECTED_TOKEN = """\
 quizbot: Discord rejected DISCORD_TOKEN (401 Unauthorized).
@@ -101,7 +110,7 @@ async def stop_gracefully(client: QuizClient, *, grace: float = STOP_GRACE_S) ->
 async def run_discord(settings: Settings, bank: QuestionBank, *, sync: bool, serve: bool) -> int:
     """Serve until SIGTERM/SIGINT (or, with serve=False, sync commands and exit)."""
     if settings.discord_token is None or not settings.discord_token.get_secret_value().strip():
-        print(MISSING_TOKEN, file=sys.stderr)
+        print(missing_token_message(), file=sys.stderr)
         return 2
     store = await SqliteStore.open(settings.db)
     client = build_client(

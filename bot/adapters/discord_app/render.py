@@ -12,6 +12,7 @@ from bot.core.model import Leaderboard, MemberStats, PostKind, PostView, RankBy,
 from bot.core.parsing import format_days, format_duration
 from bot.core.questions import Difficulty
 from bot.core.suggestion_form import credit_of
+from bot.core.text import board_figure, plural
 
 NO_PINGS = discord.AllowedMentions.none()
 EMBED_LIMIT = 4096
@@ -129,10 +130,10 @@ def stats_embed(name: str, s: MemberStats | None) -> discord.Embed:
         embed.description = "No answers yet."
         return embed
     embed.add_field(name="Streak", value=f"{s.streak} (best {s.best_streak})")
-    embed.add_field(name="Points", value=str(s.points))
+    embed.add_field(name="Points", value=plural(s.points, "point"))
     embed.add_field(name="Accuracy", value=f"{s.accuracy_percent}% ({s.correct}/{s.answered})")
     levels = [
-        f"{level.value}: {ls.correct}/{ls.answered} · {ls.points} pts"
+        f"{level.value}: {ls.correct}/{ls.answered} · {plural(ls.points, 'point')}"
         for level, ls in sorted(s.by_level.items(), key=lambda item: item[0].rank)
     ]
     if levels:
@@ -142,15 +143,18 @@ def stats_embed(name: str, s: MemberStats | None) -> discord.Embed:
 
 def board_embed(board: Leaderboard) -> discord.Embed:
     """Top ten with ranks, plus the caller's own row."""
-    unit = "pts" if board.by is RankBy.POINTS else "in a row"
+    by_points = board.by is RankBy.POINTS
     scope = f" · {board.period.value}" if board.by is RankBy.POINTS else " · current streaks"
-    lines = [f"**{e.rank}.** {plain(e.name)} — {e.value} {unit}" for e in board.top]
+    lines = [
+        f"**{e.rank}.** {plain(e.name)} — {board_figure(by_points, e.value)}" for e in board.top
+    ]
     if not lines:
         lines = ["Nobody is on this board yet."]
     if board.caller is None:
         lines += ["", "You are not on this board yet."]
     elif all(e.member_id != board.caller.member_id for e in board.top):
-        lines += ["", f"You: **{board.caller.rank}.** — {board.caller.value} {unit}"]
+        mine = board_figure(by_points, board.caller.value)
+        lines += ["", f"You: **{board.caller.rank}.** — {mine}"]
     return discord.Embed(
         title=f"Leaderboard · {board.by.value}{scope}", description="\n".join(lines)
     )

@@ -86,6 +86,9 @@ class QuizListeners:
             )
             await respond(**reply, response_type="ephemeral")
             return
+        if words and words[0].lower() == "topics":
+            await respond(text=replies.topics(self.service.bank), response_type="ephemeral")
+            return
         args = commands.parse_quiz(str(command.get("text") or ""))
         if args.help:
             await respond(text=replies.QUIZ_USAGE, response_type="ephemeral")
@@ -230,7 +233,9 @@ class QuizListeners:
         """A choice button: record the answer and acknowledge it privately."""
         caller = Caller.of_interaction(body)
         post_id, choice = actions.parse_choice(str(body["actions"][0]["action_id"]))
-        receipt = await self.service.answer(post_id, caller.member, choice=choice)
+        receipt = await self.service.answer(
+            post_id, caller.member, choice=choice, guild_id=caller.team_id
+        )
         view = receipt.view
         if view.post.kind is PostKind.PRIVATE:
             right = bool(receipt.correct)
@@ -269,7 +274,9 @@ class QuizListeners:
         modal = actions.ModalContext.load(str(body["view"].get("private_metadata") or ""))
         values = body["view"]["state"]["values"]
         text = str(values[actions.MODAL_BLOCK][actions.MODAL_INPUT].get("value") or "")
-        receipt = await self.service.answer(modal.post_id, caller.member, text=text)
+        receipt = await self.service.answer(
+            modal.post_id, caller.member, text=text, guild_id=caller.team_id
+        )
         view = receipt.view
         if view.post.kind is PostKind.PRIVATE and modal.response_url:
             revealed = RevealView(view.post, view.question, Tally({}, 1, 0))
@@ -286,7 +293,7 @@ class QuizListeners:
         """The self-grade buttons ("I got it" / "I missed it") after an open question's reveal."""
         caller = Caller.of_interaction(body)
         post_id, got = actions.parse_grade(str(body["actions"][0]["action_id"]))
-        await self.service.self_grade(post_id, caller.member, correct=got)
+        await self.service.self_grade(post_id, caller.member, correct=got, guild_id=caller.team_id)
         post = await self.service.post(post_id)
         verdict = "you got it" if got else "you missed it"
         await self.ephemeral(post.channel_id, caller.member.id, f"Thanks, recorded: {verdict}.")

@@ -6,9 +6,11 @@ from datetime import UTC, datetime
 
 from bot.adapters.slack_app.blocks import escape, slack_date
 from bot.core.admin import Status
+from bot.core.bank import QuestionBank
 from bot.core.errors import DrawAlreadyOpen, QuizError
 from bot.core.model import Leaderboard, MemberStats, Period, PostView, RankBy
 from bot.core.parsing import format_days, format_duration
+from bot.core.text import board_figure, plural
 
 APOLOGY = "Sorry, something went wrong on my side. Please try again in a moment."
 NOT_ADMIN = "Only workspace admins and owners can change the quiz settings."
@@ -17,7 +19,7 @@ QUIZ_USAGE = (
     "Usage: `/quiz [entry|junior|mid|senior|expert] [topic] [private]`: "
     "draw a question now; `private` gives a practice question only you see. "
     "`/quiz review` serves a question due for your spaced review; "
-    "`/quiz review remind on|off` sets a daily reminder; "
+    "`/quiz review remind on|off` sets a daily reminder; `/quiz topics` lists the topics; "
     "`/quiz suggest` suggests a question of your own."
 )
 BOARD_USAGE = "Usage: `/quiz-leaderboard [week|month|all] [points|streak]`"
@@ -86,9 +88,7 @@ def board(b: Leaderboard) -> str:
         title = "*Leaderboard · current daily streak*"
 
     def figure(value: int) -> str:
-        if b.by is RankBy.STREAK:
-            return f"{value} in a row"
-        return f"{value} point" if value == 1 else f"{value} points"
+        return board_figure(b.by is RankBy.POINTS, value)
 
     if not b.top:
         return f"{title}\nNobody is on this board yet: answer a question to get on it."
@@ -108,11 +108,13 @@ def stats(name: str, s: MemberStats | None) -> str:
     if s is None:
         return f"{escape(name)} has not answered a question yet."
     lines = [
-        f"*{escape(s.name)}* · {s.points} points · streak {s.streak} (best {s.best_streak})",
+        f"*{escape(s.name)}* · {plural(s.points, 'point')} · streak {s.streak} "
+        f"(best {s.best_streak})",
         f"Answered {s.answered} · correct {s.correct} · accuracy {s.accuracy_percent}%",
     ]
     for level, ls in sorted(s.by_level.items(), key=lambda item: item[0].rank):
-        lines.append(f"• `{level.value}` {ls.correct}/{ls.answered} correct · {ls.points} points")
+        figure = plural(ls.points, "point")
+        lines.append(f"• `{level.value}` {ls.correct}/{ls.answered} correct · {figure}")
     return "\n".join(lines)
 
 
@@ -146,4 +148,14 @@ def status(s: Status, headline: str | None = None) -> str:
         f"• Next post: {next_post}",
         f"• Last error: {error}",
     ]
+    return "\n".join(lines)
+
+
+def topics(bank: QuestionBank) -> str:
+    """Every topic with its question count and description, for `/quiz topics`."""
+    counts = bank.counts_by_topic()
+    lines = ["*Topics* (`/quiz [level] [topic]`)"]
+    for topic, count in counts.items():
+        about = bank.topics.get(topic, "")
+        lines.append(f"• `{topic}` ({count})" + (f": {escape(about)}" if about else ""))
     return "\n".join(lines)

@@ -59,8 +59,8 @@ async def test_piped_session(tmp_path: Path, clock: FakeClock) -> None:
     match = re.search(r"✓ ([A-D])\)", text)
     assert match is not None
     winner = {"A": "alice", "B": "bob", "C": "carol", "D": "dave"}[match[1]]
-    assert f"  1. {winner} — 1 points" in text
-    alice_line = "alice: 1 points" if winner == "alice" else "alice: 0 points"
+    assert f"  1. {winner} — 1 point" in text
+    alice_line = "alice: 1 point" if winner == "alice" else "alice: 0 points"
     assert alice_line in text
     assert "Unknown topic 'nonsense'." in text
     assert "Unknown command '/bogus': type /help for the list." in text

@@ -223,8 +223,8 @@ async def test_a_draw_answered_by_three_members_then_revealed(
             await fake.slash_command(fake.guild.id, quiz.id, carol, "leaderboard")
         ).response()
         board_text = board.embeds[0]["description"]
-        assert "**1.** Alice — 4 pts" in board_text
-        assert "**1.** Bob — 4 pts" in board_text
+        assert "**1.** Alice — 4 points" in board_text
+        assert "**1.** Bob — 4 points" in board_text
         assert "You are not on this board yet." in board_text
         assert board.data["allowed_mentions"] == {"parse": []}
 
@@ -232,7 +232,7 @@ async def test_a_draw_answered_by_three_members_then_revealed(
             await fake.slash_command(fake.guild.id, quiz.id, carol, "stats", {"member": alice})
         ).response()
         fields = {f["name"]: f["value"] for f in stats.embeds[0]["fields"]}
-        assert fields["Points"] == "4"
+        assert fields["Points"] == "4 points"
         assert fields["Accuracy"] == "100% (1/1)"
 
 
@@ -302,8 +302,8 @@ async def test_daily_question_over_three_days_with_streaks(
             await fake.slash_command(fake.guild.id, daily.id, bob, "leaderboard", {"by": "streak"})
         ).response()
         text = board.embeds[0]["description"]
-        assert "**1.** Alice — 3 in a row" in text
-        assert "**2.** Bob — 1 in a row" in text
+        assert "**1.** Alice — 3 days in a row" in text
+        assert "**2.** Bob — 1 day in a row" in text
         stats = await (await fake.slash_command(fake.guild.id, daily.id, bob, "stats")).response()
         fields = {f["name"]: f["value"] for f in stats.embeds[0]["fields"]}
         assert fields["Streak"] == "1 (best 1)"
@@ -436,7 +436,10 @@ async def test_bad_admin_input_is_answered_and_changes_nothing(
         unknown = await (
             await fake.slash_command(fake.guild.id, quiz.id, owner, "quiz", {"topic": "cooking"})
         ).response()
-        assert unknown.text == "Unknown topic 'cooking'."
+        assert unknown.text == (
+            "Unknown topic 'cooking'. Levels are entry, junior, mid, senior, expert; "
+            "the topics command lists every topic."
+        )
 
 
 async def test_autocomplete_offers_at_most_25(

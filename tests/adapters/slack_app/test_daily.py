@@ -66,7 +66,7 @@ async def test_daily_over_three_days_builds_streaks(slack: SlackHarness) -> None
     assert carol is not None
     assert (carol.streak, carol.best_streak) == (1, 1)
     board = await slack.reply(CAROL, "/quiz-leaderboard", "streak")
-    assert board.splitlines()[1].endswith("alice — 3 in a row")
+    assert board.splitlines()[1].endswith("alice — 3 days in a row")
 
 
 async def test_restart_between_post_and_reveal(slack: SlackHarness) -> None:

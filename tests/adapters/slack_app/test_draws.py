@@ -253,3 +253,11 @@ async def test_unexpected_failure_is_logged_and_apologised_for(
     [record] = [r for r in caplog.records if r.getMessage() == "slack /quiz failed"]
     assert record.exc_info is not None
     assert await slack.service.due_reveals() == [], "the draw that was never shown is gone"
+
+
+async def test_quiz_topics_lists_every_topic_with_its_description(slack: SlackHarness) -> None:
+    text = await slack.reply(ALICE, "/quiz", "topics")
+    assert text.startswith("*Topics*")
+    for topic in slack.service.bank.counts_by_topic():
+        assert f"• `{topic}` (" in text
+    assert not slack.fake.calls_to("chat.postMessage"), "nothing is drawn"
