@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core import calendar
 from bot.core.service import QuizService
+from bot.core.text import plural
 
 CALENDAR_WEEKS = 12
 
@@ -48,7 +49,7 @@ class Calendar:
         """The calendar in words, for screen readers and text-only clients."""
         counts = self.counts()
         return (
-            f"Last {CALENDAR_WEEKS} weeks: {counts[DayMark.RIGHT]} days right, "
+            f"Last {CALENDAR_WEEKS} weeks: {plural(counts[DayMark.RIGHT], 'day')} right, "
             f"{counts[DayMark.WRONG]} wrong, {counts[DayMark.MISSED]} missed."
         )
 

@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from bot.core.model import BoardEntry, Member, Post
 from bot.core.questions import Question
+from bot.core.text import plural
 
 
 class SuggestionStatus(StrEnum):
@@ -118,6 +119,10 @@ class Participation:
 
     members: int
     answers: int
+
+    def summary(self) -> str:
+        """`3 members, 1 answer`: the figures in words that agree with them."""
+        return f"{plural(self.members, 'member')}, {plural(self.answers, 'answer')}"
 
 
 @dataclass(frozen=True)

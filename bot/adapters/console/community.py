@@ -13,6 +13,7 @@ from bot.core.model import Member, RevealView
 from bot.core.parsing import DAY_NAMES
 from bot.core.questions import CHOICE_LETTERS
 from bot.core.suggestion_form import SuggestionForm
+from bot.core.text import board_figure
 
 REVIEW_CHANNEL = "console"
 FIELDS = (
@@ -75,9 +76,13 @@ class ConsoleCommunityPublisher:
     async def post_recap(self, recap: Recap) -> None:
         """Print the weekly recap."""
         lines = [f"[weekly recap · {recap.week}]", "Top 5 by points:"]
-        lines += [f"  {e.rank}. {e.name} — {e.value} points" for e in recap.top] or ["  nobody"]
+        lines += [f"  {e.rank}. {e.name} — {board_figure(True, e.value)}" for e in recap.top] or [
+            "  nobody"
+        ]
         lines.append("Longest current streaks:")
-        lines += [f"  {e.rank}. {e.name} — {e.value} in a row" for e in recap.streaks] or ["  none"]
+        lines += [
+            f"  {e.rank}. {e.name} — {board_figure(False, e.value)}" for e in recap.streaks
+        ] or ["  none"]
         if recap.hardest is not None:
             hard = recap.hardest
             lines.append(
@@ -85,10 +90,7 @@ class ConsoleCommunityPublisher:
                 f"({hard.result.correct}/{hard.result.answered} right)"
             )
         now, before = recap.this_week, recap.last_week
-        lines.append(
-            f"Participation: {now.members} members, {now.answers} answers "
-            f"(the week before: {before.members} members, {before.answers} answers)"
-        )
+        lines.append(f"Participation: {now.summary()} (the week before: {before.summary()})")
         print("\n".join(lines), file=self._out)
 
     async def open_discussion(self, view: RevealView, title: str) -> None:

@@ -95,6 +95,7 @@ async def recap(
     await _settings(interaction, "Saved.")
 
 
+@app_commands.describe(state="on: open a thread on each daily question's reveal; off: stop")
 @manage_guild
 async def threads(interaction: discord.Interaction, state: Switch) -> None:
     """Turn discussion threads on or off."""
@@ -153,6 +154,7 @@ async def streak(
         await _settings(interaction, "Saved.")
 
 
+@app_commands.describe(role="The role the month's top scorer gets (and last month's loses)")
 @manage_guild
 async def monthly(interaction: discord.Interaction, role: discord.Role) -> None:
     """Set the monthly reward."""
@@ -163,6 +165,7 @@ async def monthly(interaction: discord.Interaction, role: discord.Role) -> None:
         await _settings(interaction, "Saved.")
 
 
+@app_commands.describe(reward="Which reward to stop; its holders lose the role")
 @manage_guild
 async def off(interaction: discord.Interaction, reward: Literal["streak", "monthly"]) -> None:
     """Turn a reward off."""

@@ -15,6 +15,7 @@ from bot.core.community_model import Recap, Suggestion
 from bot.core.community_ports import RoleChangeFailed
 from bot.core.errors import ChannelUnavailable
 from bot.core.model import RevealView
+from bot.core.text import board_figure
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ class DiscordCommunityPublisher:
         channel = self._channel(recap.guild_id, recap.channel_id)
         title = f"Week {recap.week} · top {len(recap.top) or 5}"
         png = await asyncio.to_thread(cards.render_board, title, recap.top, "pts")
-        board = "; ".join(f"{e.rank}. {e.name}, {e.value} points" for e in recap.top)
+        board = "; ".join(f"{e.rank}. {e.name}, {board_figure(True, e.value)}" for e in recap.top)
         image = discord.File(
             io.BytesIO(png),
             filename="recap.png",

@@ -10,6 +10,7 @@ from bot.core.community_admin import CommunityStatus
 from bot.core.community_model import Recap, Suggestion, SuggestionStatus
 from bot.core.parsing import DAY_NAMES
 from bot.core.questions import CHOICE_LETTERS
+from bot.core.text import board_figure
 
 _STATUS_COLOURS = {
     SuggestionStatus.PENDING: 0xFEE75C,
@@ -73,10 +74,11 @@ def recap_embed(recap: Recap, *, with_image: bool) -> discord.Embed:
         colour=0x5865F2,
     )
     top = [
-        f"{_MEDALS.get(e.rank, f'{e.rank}.')} {plain(e.name)} — {e.value} pts" for e in recap.top
+        f"{_MEDALS.get(e.rank, f'{e.rank}.')} {plain(e.name)} — {board_figure(True, e.value)}"
+        for e in recap.top
     ]
     embed.add_field(name="Top 5 by points", value="\n".join(top) or "Nobody scored.", inline=False)
-    streaks = [f"{e.rank}. {plain(e.name)} — {e.value} in a row" for e in recap.streaks]
+    streaks = [f"{e.rank}. {plain(e.name)} — {board_figure(False, e.value)}" for e in recap.streaks]
     embed.add_field(
         name="Longest current streaks",
         value="\n".join(streaks) or "No streak running.",
@@ -96,8 +98,7 @@ def recap_embed(recap: Recap, *, with_image: bool) -> discord.Embed:
     trend = f"{change:+d} on the week before" if before.members or now.members else "no change"
     embed.add_field(
         name="Participation",
-        value=f"{now.members} members, {now.answers} answers ({trend}; "
-        f"then {before.members} members, {before.answers} answers)",
+        value=f"{now.summary()} ({trend}; then {before.summary()})",
         inline=False,
     )
     if with_image:

@@ -22,6 +22,7 @@ from bot.core.questions import (
     Difficulty,
 )
 from bot.core.suggestion_form import SuggestionForm
+from bot.core.text import board_figure
 
 FORM_CALLBACK = "quiz:suggest"
 REVIEW_ACTION = re.compile(r"^quiz:sg:(ok|edit|no):(\d+)$")
@@ -231,8 +232,10 @@ def _button(text: str, action_id: str, style: str | None) -> Block:
 
 def recap_blocks(recap: Recap, hardest_link: str | None) -> list[Block]:
     """The weekly recap as text (Slack gets no picture: uploading needs another scope)."""
-    top = [f"{e.rank}. {escape(e.name)} — {e.value} points" for e in recap.top]
-    streaks = [f"{e.rank}. {escape(e.name)} — {e.value} in a row" for e in recap.streaks]
+    top = [f"{e.rank}. {escape(e.name)} — {board_figure(True, e.value)}" for e in recap.top]
+    streaks = [
+        f"{e.rank}. {escape(e.name)} — {board_figure(False, e.value)}" for e in recap.streaks
+    ]
     blocks = [
         section(
             f"*Weekly recap · {recap.week}*\nFrom {slack_date(recap.start)} to "
@@ -253,9 +256,8 @@ def recap_blocks(recap: Recap, hardest_link: str | None) -> list[Block]:
     now, before = recap.this_week, recap.last_week
     blocks.append(
         section(
-            f"*Participation*\n{now.members} members, {now.answers} answers "
-            f"({now.members - before.members:+d} on the week before; then "
-            f"{before.members} members, {before.answers} answers)"
+            f"*Participation*\n{now.summary()} "
+            f"({now.members - before.members:+d} on the week before; then {before.summary()})"
         )
     )
     return blocks

@@ -293,10 +293,10 @@ async def test_stats_show_an_image_card_with_the_same_figures_in_text(
         [attachment] = reply.message.attachments
         assert attachment["filename"] == "stats.png"
         assert attachment["description"].startswith("Stats card of Alice: streak 0, best 1. ")
-        assert "Last 12 weeks: 1 days right, 1 wrong, 1 missed." in attachment["description"]
+        assert "Last 12 weeks: 1 day right, 1 wrong, 1 missed." in attachment["description"]
         assert reply.embeds[0]["image"]["url"] == "attachment://stats.png"
         fields = {f["name"]: f["value"] for f in reply.embeds[0]["fields"]}
-        assert fields["Last 12 weeks"] == "Last 12 weeks: 1 days right, 1 wrong, 1 missed."
+        assert fields["Last 12 weeks"] == "Last 12 weeks: 1 day right, 1 wrong, 1 missed."
         [upload] = fake.state.uploads[reply.message.id]
         assert len(upload.data) < 200_000
         image = Image.open(io.BytesIO(upload.data)).convert("RGB")
