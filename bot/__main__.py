@@ -44,6 +44,22 @@ def _version() -> str:
         return "unknown"
 
 
+PACK_SETTINGS = frozenset({"packs", "default_pack"})
+
+
+def _with_defaults(fields: set[str]) -> Settings:
+    """Settings from the environment, with `fields` (the invalid ones) at their defaults."""
+    # Keyword arguments win over the environment, so the bad values are never read again.
+    defaults = {
+        Settings.model_fields[name].alias or name: Settings.model_fields[name].get_default(
+            call_default_factory=True
+        )
+        for name in fields
+        if name in Settings.model_fields
+    }
+    return Settings(**defaults)
+
+
 def _setting_name(field: str) -> str:
     """The environment variable behind a settings field, as the user wrote it."""
     info = Settings.model_fields.get(field)
@@ -120,10 +136,14 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         settings = Settings()
     except ValidationError as exc:
+        bad = {str(error["loc"][0]) if error["loc"] else "?" for error in exc.errors()}
         for error in exc.errors():
             field = str(error["loc"][0]) if error["loc"] else "?"
             print(f"quizbot: {_setting_name(field)}: {error['msg']}", file=sys.stderr)
-        return 2
+        # Checking packs needs only the pack settings: any other bad one is reported, not fatal.
+        if args.command != "validate" or bad & PACK_SETTINGS:
+            return 2
+        settings = _with_defaults(bad)
     if getattr(args, "db", None) is not None:
         settings = settings.model_copy(update={"db": args.db})
     configure_logging(settings.log_level, settings.log_format)

@@ -152,6 +152,14 @@ class Delivering:
         attempt = Attempt(delivery.attempts + 1, (now - delivery.created_at).total_seconds())
         view = PostView(dataclasses.replace(post, reveal_at=reveal_at), question)
         message_id = await engine.publisher.publish(view, config.ping_role, attempt)
+        log.info(
+            "guild %s: %s post %s (question %s) posted",
+            post.guild_id,
+            post.kind.value,
+            post.post_id,
+            post.question_id,
+            extra={"guild_id": post.guild_id, "post_id": post.post_id},
+        )
         # A daily that reached its channel clears the problem admins were shown.
         clear = config.last_error is not None
         return await self._delivered(delivery, post, message_id, reveal_at, clear)
@@ -176,6 +184,16 @@ class Delivering:
         assert engine.publisher is not None
         await engine.publisher.show_reveal(
             RevealView(post, question, Tally(per_choice, answered, correct))
+        )
+        log.info(
+            "guild %s: %s post %s (question %s) revealed: %d answered, %d correct",
+            post.guild_id,
+            post.kind.value,
+            post.post_id,
+            post.question_id,
+            answered,
+            correct,
+            extra={"guild_id": post.guild_id, "post_id": post.post_id},
         )
         await self._finish(delivery)
         return Outcome(Result.DELIVERED, post)

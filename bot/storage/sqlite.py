@@ -202,7 +202,8 @@ class SqliteStore(CommunityReads, LearningReads, Queries):
                 "SELECT name, points, (SELECT COUNT(*) FROM member_stats AS o "
                 "  WHERE o.guild_id = s.guild_id AND o.points > s.points) - "
                 f"{excluded_above('member_stats', 's', 'points')} "
-                "FROM member_stats AS s WHERE guild_id = ? AND member_id = ? AND points > 0 "
+                # Anyone who answered is on the all-time board, with 0 points if need be.
+                "FROM member_stats AS s WHERE guild_id = ? AND member_id = ? AND answered > 0 "
                 f"AND {not_excluded('s')}",
                 (guild_id, member_id),
             )

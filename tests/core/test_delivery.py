@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import sqlite3
+from contextlib import closing
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -29,7 +30,7 @@ def right(view: PostView) -> int:
 
 
 def deliveries(db: Path) -> list[tuple[str, str, int, str | None]]:
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn, conn:
         return conn.execute(
             "SELECT kind, status, attempts, last_error FROM deliveries ORDER BY delivery_id"
         ).fetchall()
@@ -284,3 +285,23 @@ async def test_deliveries_resume_after_a_restart_without_waiting_for_the_lease(
         assert len(publisher.reveals) == 1
     finally:
         await second.close()
+
+
+async def test_each_post_and_reveal_logs_one_info_line(
+    service: QuizService, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    await GuildAdmin(service).setup(GUILD, CHANNEL, "09:00", "UTC")
+    clock.set(clock.now().replace(hour=9, minute=0) + timedelta(days=1))
+    caplog.set_level("INFO", logger="bot.core.delivering")
+    daily = await delivered_daily(service, GUILD)
+    assert daily is not None
+    clock.set(daily.post.reveal_at)
+    await service.reveal(daily.post.post_id)
+    await service.deliveries.run_due()
+    lines = [r.getMessage() for r in caplog.records if r.name == "bot.core.delivering"]
+    question = daily.question.id
+    assert lines == [
+        f"guild {GUILD}: daily post {daily.post.post_id} (question {question}) posted",
+        f"guild {GUILD}: daily post {daily.post.post_id} (question {question}) revealed: "
+        "0 answered, 0 correct",
+    ]

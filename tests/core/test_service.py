@@ -602,7 +602,7 @@ async def test_a_zone_change_before_the_reveal_keeps_the_points_in_the_posting_w
     await service.answer(view.post.post_id, ALICE, choice=right(view))
     await admin.setup(GUILD, CHANNEL, "22:00", "Pacific/Auckland")  # Monday there: W49
     await service.reveal(view.post.post_id)
-    with sqlite3.connect(db_path) as conn:
+    with closing(sqlite3.connect(db_path)) as conn, conn:
         periods = {row[0] for row in conn.execute("SELECT period FROM period_points")}
     assert periods == {"2026-W48", "2026-11"}
 

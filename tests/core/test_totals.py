@@ -13,6 +13,7 @@ import contextlib
 import random
 import sqlite3
 from collections import defaultdict
+from contextlib import closing
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -36,7 +37,7 @@ def reference(db: Path) -> tuple[Totals, dict[tuple[str, str], int], dict[str, t
     """Totals, period points and (current, best) streaks from answers and posts alone."""
     totals: dict[object, list[int]] = defaultdict(lambda: [0, 0, 0])
     periods: dict[tuple[str, str], int] = defaultdict(int)
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn, conn:
         graded = conn.execute(
             "SELECT a.member_id, a.correct, p.difficulty, p.week_key, p.month_key "
             "FROM answers a JOIN posts p USING (post_id) "
@@ -95,7 +96,7 @@ async def stored(
     totals: Totals = {}
     periods: dict[tuple[str, str], int] = {}
     streaks: dict[str, tuple[int, int]] = {}
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn, conn:
         members = [m for (m,) in conn.execute("SELECT DISTINCT member_id FROM answers")]
         for member, period, points in conn.execute(
             "SELECT member_id, period, points FROM period_points"
@@ -209,7 +210,7 @@ async def test_stored_totals_match_a_recomputation_from_the_answers(
         await service.deliveries.run_due()
         # Checked every day: a wrong step can heal by the end of a session.
         assert await stored(service, db_path) == reference(db_path), f"day {day}"
-    with sqlite3.connect(db_path) as conn:
+    with closing(sqlite3.connect(db_path)) as conn, conn:
         voided = conn.execute("SELECT COUNT(*) FROM posts WHERE voided_at IS NOT NULL").fetchone()
         late = conn.execute(
             "SELECT COUNT(*) FROM answers a JOIN posts p USING (post_id) "

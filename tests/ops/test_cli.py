@@ -162,3 +162,14 @@ def test_a_missing_token_says_how_to_try_the_console(
     err = capsys.readouterr().err
     assert err.startswith("quizbot: DISCORD_TOKEN is not set.")
     assert err.rstrip().endswith(f"To try the quiz without Discord, run: {command}")
+
+
+def test_a_bad_unrelated_setting_does_not_block_validate(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("QUIZBOT_LOG_LEVEL", "LOUD")
+    assert main(["validate"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.startswith("quizbot: QUIZBOT_LOG_LEVEL: ")
+    assert "questions in" in captured.out

@@ -61,7 +61,7 @@ async def test_upgrading_a_first_version_database_keeps_open_posts_working(
 ) -> None:
     path = tmp_path / "old.db"
     [(_, _, first)] = [m for m in migrations() if m[0] == 1]
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn, conn:
         conn.executescript(f"BEGIN;\n{first}\nPRAGMA user_version = 1;\nCOMMIT;")
         conn.execute(
             "INSERT INTO guilds (guild_id, platform, channel_id, post_time, timezone, "
@@ -84,7 +84,7 @@ async def test_upgrading_a_first_version_database_keeps_open_posts_working(
             )
     store = await SqliteStore.open(path)
     await store.close()
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn, conn:
         shown = dict(conn.execute("SELECT post_id, delivered_at FROM posts").fetchall())
         seqs = dict(conn.execute("SELECT post_id, daily_seq FROM posts").fetchall())
         pending = conn.execute("SELECT post_id, kind, status, attempts FROM deliveries").fetchall()

@@ -134,16 +134,16 @@ async def sigterm_and_wait(child: asyncio.subprocess.Process) -> str:
 async def settled(db: Path, sql: str, expected: object) -> None:
     """Wait (up to 30 s) until a query on the database answers `expected`."""
     for _ in range(300):
-        with sqlite3.connect(db) as conn:
+        with closing(sqlite3.connect(db)) as conn, conn:
             if conn.execute(sql).fetchall() == expected:
                 return
         await asyncio.sleep(0.1)
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn, conn:
         raise AssertionError(f"{sql} gave {conn.execute(sql).fetchall()}, not {expected}")
 
 
 def posts(db: Path) -> list[tuple[object, ...]]:
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn, conn:
         return conn.execute("SELECT kind, message_id, voided_at FROM posts").fetchall()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -133,7 +134,7 @@ async def test_a_draw_slack_did_not_confirm_is_found_and_goes_live(slack: SlackH
     assert len(slack.fake.calls_to("chat.postMessage")) == 1
     await slack.reveal(post_id)
     assert answer_ids(slack.fake.message(CHANNEL, message["ts"])) == []
-    with sqlite3.connect(slack.db) as conn:
+    with closing(sqlite3.connect(slack.db)) as conn, conn:
         statuses = conn.execute("SELECT kind, status FROM deliveries").fetchall()
     assert statuses == [("post", "done"), ("reveal", "done")]
 

@@ -87,7 +87,7 @@ async def test_draw_answered_by_three_then_revealed(slack: SlackHarness) -> None
     board = await slack.reply(BOB, "/quiz-leaderboard", "all points")
     assert "alice — 3 points" in board
     assert "carol — 3 points" in board
-    assert "You are not on this board yet" in board
+    assert "_You: #3 — 0 points_" in board, "answered, scored 0: still on the board"
 
     await slack.click(BOB, shown.choice(right), ts=ts)
     assert "already been revealed" in slack.fake.ephemerals(BOB)[-1]
