@@ -61,6 +61,8 @@ class InteractionResponses:
         found = self.state.interactions.get(token)
         if found is None or (interaction_id is not None and found.id != interaction_id):
             raise PayloadError(404, 10062, "Unknown interaction")
+        if self.state.interactions_expire and not found.responded:
+            raise PayloadError(404, 10062, "Unknown interaction")
         return found
 
     def webhook_interaction(self, application_id: int, token: str) -> FakeInteraction:

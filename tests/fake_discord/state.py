@@ -150,6 +150,8 @@ class FakeState:
         self.guild_commands: dict[int, list[JSON]] = {}
         self.command_syncs: EventLog[CommandSync] = EventLog("command syncs", self.hub)
         self.interactions: dict[str, FakeInteraction] = {}
+        # True: every interaction has expired by the time the bot answers (an overload).
+        self.interactions_expire = False
         self.modals: EventLog[ModalRecord] = EventLog("modals", self.hub)
         self.channel_failures: dict[int, int] = {}
         self.retry_after: dict[int, float] = {}

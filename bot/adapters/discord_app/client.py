@@ -12,7 +12,7 @@ from discord import app_commands
 
 from bot.adapters.discord_app import commands
 from bot.adapters.discord_app.components import ANSWER_FORM, DYNAMIC_ITEMS, submit_answer
-from bot.adapters.discord_app.context import QuizContext, quiz_of, reply
+from bot.adapters.discord_app.context import QuizContext, expired, log_expired, quiz_of, reply
 from bot.adapters.discord_app.suggest import ReviewButton
 from bot.adapters.discord_app.suggest_forms import FORM_ITEMS
 from bot.core.errors import QuizError
@@ -47,6 +47,8 @@ class QuizTree(app_commands.CommandTree[discord.Client]):
             await reply(interaction, "The quiz works inside a server, not in direct messages.")
         elif isinstance(cause, app_commands.CheckFailure):
             await reply(interaction, "You cannot use this command here.")
+        elif expired(cause):
+            log_expired(interaction)  # answering again would only fail again
         else:
             command = interaction.command.qualified_name if interaction.command else "?"
             log.error(

@@ -22,6 +22,9 @@ from bot.scheduling import QuizScheduler
 
 log = logging.getLogger(__name__)
 
+UNKNOWN_INTERACTION = 10062
+ALREADY_ACKNOWLEDGED = 40060
+
 
 class InFlight:
     """Interaction handlers still running, so a stop can let them finish first."""
@@ -91,16 +94,43 @@ def guild_key(interaction: discord.Interaction) -> str:
 async def reply(
     interaction: discord.Interaction, text: str = "", *, embed: discord.Embed | None = None
 ) -> None:
-    """An ephemeral reply, whether or not the interaction was deferred already."""
+    """An ephemeral reply, whether or not the interaction was deferred already.
+
+    An interaction that expired meanwhile (the 3-second window passed under load) is logged
+    as one line: there is nobody left to tell, and trying again would only fail again.
+    """
     embeds = [embed] if embed is not None else []
-    if interaction.response.is_done():
-        await interaction.followup.send(
-            text, embeds=embeds, ephemeral=True, allowed_mentions=NO_PINGS
-        )
-    else:
-        await interaction.response.send_message(
-            text, embeds=embeds, ephemeral=True, allowed_mentions=NO_PINGS
-        )
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(
+                text, embeds=embeds, ephemeral=True, allowed_mentions=NO_PINGS
+            )
+        else:
+            await interaction.response.send_message(
+                text, embeds=embeds, ephemeral=True, allowed_mentions=NO_PINGS
+            )
+    except discord.HTTPException as exc:
+        if not expired(exc):
+            raise
+        log_expired(interaction)
+
+
+def expired(exc: BaseException) -> bool:
+    """True for Discord's "Unknown interaction" and "already acknowledged" refusals."""
+    return isinstance(exc, discord.HTTPException) and exc.code in (
+        UNKNOWN_INTERACTION,
+        ALREADY_ACKNOWLEDGED,
+    )
+
+
+def log_expired(interaction: discord.Interaction) -> None:
+    """One line, no traceback: the member's click came too late to be answered."""
+    log.warning(
+        "interaction expired before it was answered (guild %s, user %s)",
+        interaction.guild_id,
+        interaction.user.id,
+        extra={"guild_id": interaction.guild_id},
+    )
 
 
 async def guarded(interaction: discord.Interaction, handler: Callable[[], Awaitable[None]]) -> None:
@@ -110,7 +140,10 @@ async def guarded(interaction: discord.Interaction, handler: Callable[[], Awaita
         await handler()
     except QuizError as exc:
         await reply(interaction, str(exc))
-    except Exception:
+    except Exception as exc:
+        if expired(exc):
+            log_expired(interaction)  # the work itself is done; only its answer came too late
+            return
         context = {"guild_id": interaction.guild_id, "user_id": interaction.user.id}
         if interaction.client.is_closed():
             # Stopping: the work is committed, only the acknowledgement could not be sent.

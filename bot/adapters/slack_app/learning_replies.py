@@ -6,6 +6,7 @@ from typing import Any
 
 from bot.adapters.slack_app.blocks import escape, slack_date
 from bot.adapters.slack_app.learning_actions import FORGET_ACTION
+from bot.adapters.slack_app.mrkdwn import plain_name
 from bot.core.learning_model import AuditEntry, Explanation, LearningStats, ReviewOffer
 from bot.core.model import PostView
 
@@ -79,7 +80,7 @@ def audit(entries: list[AuditEntry]) -> str:
     if not entries:
         return "*Audit log*\nNo admin actions yet."
     lines = [
-        f"• {slack_date(e.at)} · {escape(e.actor_name)} · *{e.action}* · {escape(e.detail)}"
+        f"• {slack_date(e.at)} · {plain_name(e.actor_name)} · *{e.action}* · {escape(e.detail)}"
         for e in entries
     ]
     return "\n".join(["*Audit log · last 20*", *lines])
@@ -92,7 +93,7 @@ def forget_prompt(name: str, member_id: str, found: str) -> list[dict[str, Any]]
             "type": "section",
             "text": {
                 "type": "mrkdwn",
-                "text": f"Forget {escape(name)}? This deletes every row about them in this "
+                "text": f"Forget {plain_name(name)}? This deletes every row about them in this "
                 f"workspace ({found}) and cannot be undone.",
             },
         },

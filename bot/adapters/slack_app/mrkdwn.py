@@ -19,6 +19,11 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def plain_name(name: str) -> str:
+    """A member's name shown literally: no entity, mention, emphasis or code span."""
+    return re.sub(r"([*_~`])", ZWSP + r"\1", escape(name))
+
+
 def mrkdwn(text: str) -> str:
     """Text from a pack as Slack shows it: entities escaped, emphasis markers disarmed."""
     out: list[str] = []

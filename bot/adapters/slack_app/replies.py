@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.adapters.slack_app.blocks import escape, slack_date
+from bot.adapters.slack_app.mrkdwn import plain_name
 from bot.core.admin import Status
 from bot.core.bank import QuestionBank
 from bot.core.errors import DrawAlreadyOpen, QuizError
@@ -95,7 +96,7 @@ def board(b: Leaderboard) -> str:
     lines = [title]
     for entry in b.top:
         rank = _MEDALS.get(entry.rank, f"{entry.rank}.")
-        lines.append(f"{rank} {escape(entry.name)} — {figure(entry.value)}")
+        lines.append(f"{rank} {plain_name(entry.name)} — {figure(entry.value)}")
     if b.caller is None:
         lines.append("_You are not on this board yet._")
     elif all(entry.member_id != b.caller.member_id for entry in b.top):
@@ -106,9 +107,9 @@ def board(b: Leaderboard) -> str:
 def stats(name: str, s: MemberStats | None) -> str:
     """A member's stats card."""
     if s is None:
-        return f"{escape(name)} has not answered a question yet."
+        return f"{plain_name(name)} has not answered a question yet."
     lines = [
-        f"*{escape(s.name)}* · {plural(s.points, 'point')} · streak {s.streak} "
+        f"*{plain_name(s.name)}* · {plural(s.points, 'point')} · streak {s.streak} "
         f"(best {s.best_streak})",
         f"Answered {s.answered} · correct {s.correct} · accuracy {s.accuracy_percent}%",
     ]

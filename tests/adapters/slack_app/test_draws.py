@@ -7,7 +7,8 @@ import re
 import pytest
 
 from bot.adapters.slack_app import replies
-from bot.core.model import PostView
+from bot.adapters.slack_app.mrkdwn import ZWSP
+from bot.core.model import BoardEntry, Leaderboard, Period, PostView, RankBy
 from tests.adapters.slack_app.fake_slack import TEAM
 from tests.adapters.slack_app.harness import (
     ALICE,
@@ -261,3 +262,15 @@ async def test_quiz_topics_lists_every_topic_with_its_description(slack: SlackHa
     for topic in slack.service.bank.counts_by_topic():
         assert f"• `{topic}` (" in text
     assert not slack.fake.calls_to("chat.postMessage"), "nothing is drawn"
+
+
+def test_a_name_with_markup_shows_literally_on_the_board() -> None:
+    board = Leaderboard(
+        Period.ALL, RankBy.POINTS, [BoardEntry(1, "U1", "*bold*_it_ `x` <@U2>", 3)], None
+    )
+    line = replies.board(board).splitlines()[1]
+    visible = line.replace(ZWSP, "")
+    assert "*bold*_it_ `x` &lt;@U2&gt;" in visible, "every character is still there"
+    # Slack has no escape character: a zero-width space before a marker disarms it.
+    name = line.split(" ", 1)[1].split(" — ")[0]  # after the medal emoji
+    assert all(name[i - 1] == ZWSP for i, ch in enumerate(name) if ch in "*_`"), name
