@@ -120,23 +120,24 @@ class LearningReads(Rows):
 
     async def footprint(self, guild_id: str, member_id: str) -> Footprint:
         """How many rows a member has in a guild (what `forget` would delete)."""
-        key = (guild_id, member_id)
         prefix = f"private:{member_id}:"
-        row = await self._row(
+        # Named parameters: each appears many times (numbered ones warn on Python 3.12+).
+        rows = await self._conn.execute_fetchall(
             "SELECT "
             "(SELECT COUNT(*) FROM answers AS a JOIN posts AS p ON p.post_id = a.post_id "
-            " WHERE p.guild_id = ?1 AND a.member_id = ?2), "
-            "(SELECT COUNT(*) FROM member_stats WHERE guild_id = ?1 AND member_id = ?2) + "
-            "(SELECT COUNT(*) FROM level_stats WHERE guild_id = ?1 AND member_id = ?2) + "
-            "(SELECT COUNT(*) FROM period_points WHERE guild_id = ?1 AND member_id = ?2), "
-            "(SELECT COUNT(*) FROM review_cards WHERE guild_id = ?1 AND member_id = ?2), "
-            "(SELECT COUNT(*) FROM streak_savers WHERE guild_id = ?1 AND member_id = ?2), "
-            "(SELECT COUNT(*) FROM review_reminders WHERE guild_id = ?1 AND member_id = ?2) + "
-            "(SELECT COUNT(*) FROM excluded_members WHERE guild_id = ?1 AND member_id = ?2) + "
-            "(SELECT COUNT(*) FROM posts WHERE guild_id = ?1 AND owner_id = ?2) + "
-            "(SELECT COUNT(*) FROM bags WHERE guild_id = ?1 AND substr(bag_key, 1, ?4) = ?3) + "
-            "(SELECT COUNT(*) FROM audit_log WHERE guild_id = ?1 AND target_id = ?2) + "
-            "(SELECT COUNT(*) FROM audit_log WHERE guild_id = ?1 AND actor_id = ?2)",
-            (*key, prefix, len(prefix)),
+            " WHERE p.guild_id = :g AND a.member_id = :m), "
+            "(SELECT COUNT(*) FROM member_stats WHERE guild_id = :g AND member_id = :m) + "
+            "(SELECT COUNT(*) FROM level_stats WHERE guild_id = :g AND member_id = :m) + "
+            "(SELECT COUNT(*) FROM period_points WHERE guild_id = :g AND member_id = :m), "
+            "(SELECT COUNT(*) FROM review_cards WHERE guild_id = :g AND member_id = :m), "
+            "(SELECT COUNT(*) FROM streak_savers WHERE guild_id = :g AND member_id = :m), "
+            "(SELECT COUNT(*) FROM review_reminders WHERE guild_id = :g AND member_id = :m) + "
+            "(SELECT COUNT(*) FROM excluded_members WHERE guild_id = :g AND member_id = :m) + "
+            "(SELECT COUNT(*) FROM posts WHERE guild_id = :g AND owner_id = :m) + "
+            "(SELECT COUNT(*) FROM bags WHERE guild_id = :g AND substr(bag_key, 1, :n) = :p) + "
+            "(SELECT COUNT(*) FROM audit_log WHERE guild_id = :g AND target_id = :m) + "
+            "(SELECT COUNT(*) FROM audit_log WHERE guild_id = :g AND actor_id = :m)",
+            {"g": guild_id, "m": member_id, "p": prefix, "n": len(prefix)},
         )
+        row = next(iter(rows))
         return Footprint(*(int(v) for v in row))
