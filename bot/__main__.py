@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from bot.config import Settings
 from bot.core.bank import RUNNING_PYTHON, QuestionBank
 from bot.core.errors import PackError
-from bot.core.packs import declared_topics, load_bank, read_packs
+from bot.core.packs import declared_topics, expand_pack_paths, load_bank, read_packs
 from bot.core.questions import Pack
 from bot.core.reloading import PackReloader
 from bot.logs import configure_logging
@@ -110,6 +110,11 @@ def _parser() -> argparse.ArgumentParser:
     export = with_db(commands.add_parser("export", help="print a server's member stats"))
     export.add_argument("--guild", required=True, help="the server (guild) or workspace id")
     export.add_argument("--format", choices=("csv", "json"), default="csv")
+    export_pack = with_db(
+        commands.add_parser("export-pack", help="print a server's approved suggestions as a pack")
+    )
+    export_pack.add_argument("--guild", required=True, help="the server (guild) or workspace id")
+    export_pack.add_argument("--out", type=Path, help="write to this new file instead")
     health = with_db(commands.add_parser("health", help="exit 0 when the bot looks healthy"))
     health.add_argument("--no-heartbeat", action="store_true", help="check the database only")
     with_db(commands.add_parser("guilds", help="list the servers and workspaces in a database"))
@@ -175,7 +180,9 @@ def _main(argv: Sequence[str] | None) -> int:
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     # Operations work on the database alone, so a broken pack never blocks a backup.
-    if args.command in ("backup", "export", "guilds") and is_postgres_url(settings.db):
+    if args.command in ("backup", "export", "export-pack", "guilds") and is_postgres_url(
+        settings.db
+    ):
         print(NOT_ON_POSTGRES.format(command=args.command), file=sys.stderr)
         return 2
     if args.command == "migrate-db":
@@ -187,7 +194,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
         return forget_command(settings.db, args.guild, args.member, confirmed=args.yes)
     db = sqlite_path(settings.db)
-    if args.command in ("backup", "export", "guilds", "forget"):
+    if args.command in ("backup", "export", "export-pack", "guilds", "forget"):
         check_database_file(db, create=False)
     if args.command == "backup":
         from bot.ops.cli import backup_command
@@ -197,6 +204,14 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from bot.ops.cli import export_command
 
         return export_command(db, args.guild, args.format)
+    if args.command == "export-pack":
+        from bot.ops.export_pack import export_pack_command
+
+        topics: dict[str, str] = {}
+        for path in expand_pack_paths(settings.pack_paths()):
+            for slug, description in declared_topics(path).items():
+                topics.setdefault(slug, description)
+        return export_pack_command(db, args.guild, args.out, topics)
     if args.command == "guilds":
         from bot.ops.cli import guilds_command
 

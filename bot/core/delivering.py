@@ -140,7 +140,7 @@ class Delivering:
                 return await self._give_up(delivery, post, "it never reached the channel")
             return await self._delivered(delivery, post, message_id, post.reveal_at, False)
         try:
-            question = engine.bank.get(post.question_id)
+            question = engine.question(post.question_id)
         except NotFound:
             return await self._give_up(delivery, post, "its question left the packs")
         reveal_at = post.reveal_at
@@ -175,7 +175,7 @@ class Delivering:
     async def _show_reveal(self, delivery: Delivery, post: Post) -> Outcome:
         engine = self._engine
         try:
-            question = engine.bank.get(post.question_id)
+            question = engine.question(post.question_id)
         except NotFound:
             await self._finish(delivery)
             return Outcome(Result.DELIVERED, post)

@@ -7,13 +7,14 @@ import dataclasses
 import logging
 import random
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot.core.bank import QuestionBank
 from bot.core.errors import NotFound
+from bot.core.guild_questions import GuildQuestions
 from bot.core.learning import LearningHooks
-from bot.core.model import GuildConfig, Post, PostView
+from bot.core.model import GuildConfig, Post, PostView, RevealView
 from bot.core.ports import Clock, Publisher, Store
 from bot.core.questions import Question
 
@@ -21,6 +22,8 @@ log = logging.getLogger(__name__)
 
 _POST_CACHE_SIZE = 4096
 MAX_ROW_ID = 2**63 - 1
+
+RevealListener = Callable[[RevealView], Awaitable[None]]
 
 
 @dataclass
@@ -41,6 +44,10 @@ class Engine:
     outbox_listeners: list[Callable[[], None]] = field(default_factory=list)
     # Called once a post has reached its channel (its reveal can be scheduled).
     delivered_listeners: list[Callable[[Post], None]] = field(default_factory=list)
+    # Community: each guild's approved suggestions, served beside the packs in that guild.
+    guild_questions: GuildQuestions = field(default_factory=GuildQuestions)
+    # Community: awaited after a public reveal commits (discussion threads, role rewards).
+    reveal_listeners: list[RevealListener] = field(default_factory=list)
     posts: PostCache = field(init=False)
     # Fair play and the learning loop: one call at each turning point of the use cases.
     hooks: LearningHooks = field(init=False)
@@ -71,13 +78,17 @@ class Engine:
         found = await self.store.guild(guild_id)
         return found or GuildConfig(guild_id=guild_id, platform=self.platform)
 
+    def question(self, question_id: str) -> Question:
+        """A question of the packs or of a guild's approved suggestions, or NotFound."""
+        return self.guild_questions.get(question_id) or self.bank.get(question_id)
+
     def question_of(self, post: Post) -> Question:
         """The post's question as it was posted; NotFound if it left the packs or changed.
 
         A pack edit may drop or add choices of a question that is open right now; the
         post's shuffled order would then point past them, so such a post is closed.
         """
-        question = self.bank.get(post.question_id)
+        question = self.question(post.question_id)
         if sorted(post.choice_order) != list(range(len(question.choices or []))):
             raise NotFound("This question was changed since it was posted; it is closed.")
         return question
@@ -85,6 +96,11 @@ class Engine:
     def view(self, post: Post) -> PostView:
         """A post with its question, for rendering."""
         return PostView(post, self.question_of(post))
+
+    async def revealed(self, view: RevealView) -> None:
+        """Tell the listeners that a public reveal is committed."""
+        for listener in self.reveal_listeners:
+            await listener(view)
 
 
 class PostCache:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol, TypeVar
 
+from bot.core.community_ports import CommunityReads, CommunityTx
 from bot.core.learning_model import (
     AuditEntry,
     Footprint,
@@ -103,9 +104,12 @@ class PeriodPoints:
     points: int
 
 
-class StoreTx(Protocol):
+class StoreTx(CommunityTx, Protocol):
     """Reads and writes inside one transaction: a job sees its own writes, and all of them
-    commit together or not at all."""
+    commit together or not at all.
+
+    The community features' writes are declared in their own section, CommunityTx.
+    """
 
     async def guild(self, guild_id: str) -> GuildConfig | None:
         """A guild's configuration."""
@@ -309,8 +313,11 @@ class StoreTx(Protocol):
         ...
 
 
-class Store(Protocol):
-    """Durable state. Writes run one at a time in the store's writer; reads run directly."""
+class Store(CommunityReads, Protocol):
+    """Durable state. Writes run one at a time in the store's writer; reads run directly.
+
+    The community features' reads are declared in their own section, CommunityReads.
+    """
 
     async def write(self, job: Callable[[StoreTx], Awaitable[T]]) -> T:
         """Run `job` in a transaction; returns once it is committed."""

@@ -20,6 +20,7 @@ from bot.core.model import (
     Post,
     PostKind,
     PostView,
+    RevealView,
 )
 from bot.core.ports import NewDelivery, NewPost, StoreTx
 from bot.core.questions import Difficulty
@@ -45,6 +46,7 @@ class Daily:
     post: Post
     delivery: Delivery | None
     created: bool
+    closed: RevealView | None = None  # the previous daily, revealed to make way
 
 
 class Posting:
@@ -75,10 +77,14 @@ class Posting:
                     log.warning("guild %s: no daily question: %s", guild_id, exc)
                 else:
                     posted = daily.post if daily.created else None
+                    closed.extend([daily.closed] if daily.closed else [])
             await tx.set_next_due(guild_id, calendar.next_slot(config, now))
             return posted
 
+        closed: list[RevealView] = []
         post = await engine.store.write(job)
+        for view in closed:
+            await engine.revealed(view)
         if post is not None:
             engine.outbox_changed()
         return post
@@ -100,6 +106,8 @@ class Posting:
         daily = await engine.store.write(job)
         if daily.created:
             engine.outbox_changed()
+        if daily.closed is not None:
+            await engine.revealed(daily.closed)
         return daily
 
     async def _daily_in_tx(
@@ -115,13 +123,14 @@ class Posting:
             delivery = await tx.pending_delivery(existing.post_id, DeliveryKind.POST)
             return Daily(existing, delivery, created=False)
         level = calendar.daily_level(config, today)
-        matching = self._matching(level, None)
+        matching = self._matching(guild_id, level, None)
         previous = await tx.open_daily(guild_id)
+        closed = None
         if previous is not None:
             # A new question of the day closes the previous one, so streaks keep posting order;
             # one that never reached its channel is given up instead.
             if previous.is_delivered:
-                await self._revealing.reveal_in_tx(tx, previous.post_id, now)
+                closed = await self._revealing.reveal_in_tx(tx, previous.post_id, now)
             else:
                 await self.void_in_tx(tx, previous, now, "a newer daily replaced it")
             engine.posts.forget(previous.post_id)
@@ -145,7 +154,7 @@ class Posting:
                     claimed_until=now + INLINE_CLAIM if claim else None,
                 )
             )
-        return Daily(post, delivery, created=True)
+        return Daily(post, delivery, created=True, closed=closed)
 
     async def void_in_tx(self, tx: StoreTx, post: Post, now: datetime, why: str) -> None:
         """Give up a post nobody saw (and its pending delivery); it counts for nothing."""
@@ -173,7 +182,7 @@ class Posting:
         """
         engine = self._engine
         topic = engine.bank.check_topic(topic) if topic else None
-        matching = self._matching(difficulty, topic)
+        matching = self._matching(guild_id, difficulty, topic)
         config = await engine.config(guild_id)
         kind = PostKind.PRIVATE if private else PostKind.DRAW
         key = selection.bag_key(difficulty, topic, owner=member.id if private else None)
@@ -269,8 +278,13 @@ class Posting:
 
     # -- helpers --------------------------------------------------------------------------
 
-    def _matching(self, difficulty: Difficulty | None, topic: str | None) -> list[str]:
-        matching = self._engine.bank.matching(difficulty, topic)
+    def _matching(
+        self, guild_id: str, difficulty: Difficulty | None, topic: str | None
+    ) -> list[str]:
+        # Community: the guild's approved suggestions are drawn with the packs' questions.
+        found = self._engine.bank.matching(difficulty, topic)
+        guild = self._engine.guild_questions.matching(guild_id, difficulty, topic)
+        matching = sorted({*found, *guild})
         if not matching:
             wanted = " ".join(filter(None, [difficulty and difficulty.value, topic])) or "any"
             raise NoQuestions(f"No question matches {wanted}: try another level or topic.")
@@ -300,7 +314,7 @@ class Posting:
     ) -> NewPost:
         """A new post of `question_id` in the guild's zone, its choices shuffled."""
         engine = self._engine
-        question = engine.bank.get(question_id)
+        question = engine.question(question_id)
         order = list(range(len(question.choices or [])))
         engine.rng.shuffle(order)
         return NewPost(

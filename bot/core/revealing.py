@@ -42,6 +42,8 @@ class Revealing:
         if view is not None:
             self._engine.posts.forget(post_id)
             self._engine.outbox_changed()
+            if view.post.kind is not PostKind.PRIVATE:
+                await self._engine.revealed(view)
         return view
 
     async def reveal_in_tx(self, tx: StoreTx, post_id: int, now: datetime) -> RevealView | None:

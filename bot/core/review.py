@@ -9,15 +9,15 @@ is off so that the schedule depends only on the answers and their times.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from fsrs import Card, Rating, Scheduler
 
-from bot.core.bank import QuestionBank
 from bot.core.errors import NotFound
 from bot.core.learning_model import ReminderCandidate, StoredCard, TopicScore
+from bot.core.questions import Question
 
 SCHEDULER = Scheduler(learning_steps=(), relearning_steps=(), enable_fuzzing=False)
 # fsrs stamps a new card with the creation time unless given an id; the id is unused here.
@@ -60,7 +60,9 @@ def grade_card(
     )
 
 
-def weakest_topics(bank: QuestionBank, counts: Iterable[tuple[str, int, int]]) -> list[TopicScore]:
+def weakest_topics(
+    question: Callable[[str], Question], counts: Iterable[tuple[str, int, int]]
+) -> list[TopicScore]:
     """The three topics with the lowest accuracy among those answered at least 3 times.
 
     `counts` holds (question id, answered, correct); questions no longer in the packs
@@ -69,7 +71,7 @@ def weakest_topics(bank: QuestionBank, counts: Iterable[tuple[str, int, int]]) -
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for question_id, answered, correct in counts:
         try:
-            topics = bank.get(question_id).topics
+            topics = question(question_id).topics
         except NotFound:
             continue
         for topic in topics:

@@ -8,7 +8,6 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from bot.core import review, scoring
-from bot.core.bank import QuestionBank
 from bot.core.errors import ChannelUnavailable, InvalidInput, NotFound, PostClosed
 from bot.core.learning_model import Explanation, LearningStats, ReviewOffer
 from bot.core.model import Member, Post, PostKind
@@ -51,7 +50,7 @@ class Reviews:
         async def job(tx: StoreTx) -> tuple[Post | None, int]:
             live = await tx.live_questions(guild_id)
             due = await service.store.due_cards(guild_id, member.id, now, _DUE_PAGE)
-            known = [card for card in due if _in_bank(service.bank, card.question_id)]
+            known = [card for card in due if _known(service, card.question_id)]
             ready = [card for card in known if card.question_id not in live]
             held_back = len(known) - len(ready)
             if not ready:
@@ -97,7 +96,7 @@ class Reviews:
         now = self._service.clock.now()
         due, next_due = await store.review_summary(guild_id, member_id, now)
         weakest = review.weakest_topics(
-            self._service.bank, await store.card_counts(guild_id, member_id)
+            self._service.question, await store.card_counts(guild_id, member_id)
         )
         return LearningStats(
             due=due,
@@ -151,9 +150,10 @@ def _mark(guild_id: str, member_id: str, at: datetime) -> Callable[[StoreTx], Aw
     return job
 
 
-def _in_bank(bank: QuestionBank, question_id: str) -> bool:
+def _known(service: QuizService, question_id: str) -> bool:
+    # Guild questions (approved suggestions) are reviewed like pack questions.
     try:
-        bank.get(question_id)
+        service.question(question_id)
     except NotFound:
         return False  # its pack changed since the card was made
     return True

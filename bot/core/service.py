@@ -16,7 +16,8 @@ from bot.core import calendar, scoring
 from bot.core.answering import MAX_OPEN_ANSWER, Answering
 from bot.core.bank import QuestionBank
 from bot.core.delivering import Delivering
-from bot.core.engine import Engine
+from bot.core.engine import Engine, RevealListener
+from bot.core.guild_questions import GuildQuestions
 from bot.core.learning import LearningHooks
 from bot.core.model import (
     Answer,
@@ -33,7 +34,7 @@ from bot.core.model import (
 )
 from bot.core.ports import Clock, Publisher, Store, StoreTx
 from bot.core.posting import ALL_LIVE, PRIVATE_EXPIRY, Posting
-from bot.core.questions import Difficulty
+from bot.core.questions import Difficulty, Question
 from bot.core.revealing import Revealing
 
 log = logging.getLogger(__name__)
@@ -89,6 +90,22 @@ class QuizService:
     def platform(self) -> str:
         """The platform this service serves."""
         return self.engine.platform
+
+    # -- community hooks --------------------------------------------------------------
+
+    @property
+    def guild_questions(self) -> GuildQuestions:
+        """Each guild's approved suggestions, served beside the packs in that guild."""
+        return self.engine.guild_questions
+
+    @property
+    def reveal_listeners(self) -> list[RevealListener]:
+        """Awaited after each public reveal commits (discussion threads, role rewards)."""
+        return self.engine.reveal_listeners
+
+    def question(self, question_id: str) -> Question:
+        """A question of the packs or of a guild's approved suggestions, or NotFound."""
+        return self.engine.question(question_id)
 
     # -- configuration ----------------------------------------------------------------
 

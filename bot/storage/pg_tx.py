@@ -13,6 +13,7 @@ from datetime import datetime
 from bot.core.model import Answer, GuildConfig, Post
 from bot.core.ports import NewPost
 from bot.storage import rows
+from bot.storage.pg_community import PgCommunityWrites
 from bot.storage.pg_learning import PgLearningWrites
 from bot.storage.pg_outbox import PgOutbox
 from bot.storage.pg_totals import PgTotals
@@ -20,8 +21,8 @@ from bot.storage.rows import ANSWER_COLUMNS, GUILD_COLUMNS, POST_COLUMNS, opt_ts
 
 
 # Fair play and the learning loop live in PgLearningWrites, the outbox in PgOutbox, member
-# totals and shuffle bags in PgTotals.
-class PostgresTx(PgLearningWrites, PgOutbox, PgTotals):
+# totals and shuffle bags in PgTotals, the community features in PgCommunityWrites.
+class PostgresTx(PgLearningWrites, PgCommunityWrites, PgOutbox, PgTotals):
     """Reads and writes of one transaction (also used, read-only, on the pool)."""
 
     # -- guilds -----------------------------------------------------------------

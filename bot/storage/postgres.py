@@ -21,6 +21,7 @@ import asyncpg
 from bot.core.model import Answer, BoardEntry, GuildConfig, MemberStats, Post
 from bot.core.ports import StoreTx
 from bot.storage import rows
+from bot.storage.pg_community import PgCommunityReads
 from bot.storage.pg_connect import connect_pool
 from bot.storage.pg_learning import not_excluded
 from bot.storage.pg_learning_reads import PgStoreLearningReads
@@ -65,8 +66,8 @@ def excluded_above(table: str, outer: str, column: str, also: str = "TRUE") -> s
     )
 
 
-# Fair play and the learning loop's reads live in the PgStoreLearningReads mixin.
-class PostgresStore(PgStoreLearningReads):
+# The learning loop's and the community features' reads live in their mixins.
+class PostgresStore(PgStoreLearningReads, PgCommunityReads):
     """The Store port on a connection pool: each write job is one transaction of its own,
     answers are batched into one statement (group commit), reads use any free connection."""
 

@@ -18,6 +18,7 @@ from bot.storage import rows
 from bot.storage.migrate import migrate
 from bot.storage.preflight import check_database_file
 from bot.storage.rows import ANSWER_COLUMNS, POST_COLUMNS, Queries, ranked, ts
+from bot.storage.sqlite_community import CommunityReads
 from bot.storage.sqlite_learning import excluded_above, not_excluded
 from bot.storage.sqlite_learning_reads import LearningReads
 from bot.storage.tx import SqliteTx
@@ -39,7 +40,7 @@ ON CONFLICT (post_id, member_id) DO UPDATE SET
 
 
 # Fair play and the learning loop (migration 0003) live in the sqlite_learning* mixins.
-class SqliteStore(LearningReads, Queries):
+class SqliteStore(CommunityReads, LearningReads, Queries):
     """The Store port: all writes on one connection through the single writer, reads on a
     second, read-only connection. WAL lets that reader see only committed data while a
     write batch is open, and keeps reads from queueing behind commits."""

@@ -121,7 +121,8 @@ class LearningReads(Rows):
     async def footprint(self, guild_id: str, member_id: str) -> Footprint:
         """How many rows a member has in a guild (what `forget` would delete)."""
         prefix = f"private:{member_id}:"
-        row = await self._row(
+        # Named parameters: each appears many times (numbered ones warn on Python 3.12+).
+        rows = await self._conn.execute_fetchall(
             "SELECT "
             "(SELECT COUNT(*) FROM answers AS a JOIN posts AS p ON p.post_id = a.post_id "
             " WHERE p.guild_id = :g AND a.member_id = :m), "
@@ -136,7 +137,7 @@ class LearningReads(Rows):
             "(SELECT COUNT(*) FROM bags WHERE guild_id = :g AND substr(bag_key, 1, :n) = :p) + "
             "(SELECT COUNT(*) FROM audit_log WHERE guild_id = :g AND target_id = :m) + "
             "(SELECT COUNT(*) FROM audit_log WHERE guild_id = :g AND actor_id = :m)",
-            # Named, not numbered: Python 3.12 warns about ?1 bound from a sequence.
             {"g": guild_id, "m": member_id, "p": prefix, "n": len(prefix)},
         )
+        row = next(iter(rows))
         return Footprint(*(int(v) for v in row))

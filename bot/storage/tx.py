@@ -11,11 +11,13 @@ from bot.core.questions import Difficulty
 from bot.storage import rows
 from bot.storage.outbox import OutboxStatements
 from bot.storage.rows import ANSWER_COLUMNS, GUILD_COLUMNS, POST_COLUMNS, opt_ts, ts
+from bot.storage.sqlite_community import CommunityWrites
 from bot.storage.sqlite_learning import LearningWrites
 
 
 # Fair play and the learning loop (migration 0003) live in the LearningWrites mixin.
-class SqliteTx(LearningWrites, OutboxStatements):
+# The community features (migration 0004) live in sqlite_community's mixins.
+class SqliteTx(CommunityWrites, LearningWrites, OutboxStatements):
     """Reads and writes of one transaction (also used, read-only, on the reader connection)."""
 
     # -- guilds -----------------------------------------------------------------

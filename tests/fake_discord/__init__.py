@@ -20,12 +20,15 @@ from .gateway import GatewayConnection, GatewayLogin, shard_of
 from .interactions import FakeInteraction, InteractionEvent, OptionValue
 from .models import (
     ADMINISTRATOR,
+    ATTACH_FILES,
+    CREATE_PUBLIC_THREADS,
     DEFAULT_BOT_PERMISSIONS,
     DEFAULT_MEMBER_PERMISSIONS,
     FLAG_EPHEMERAL,
     FLAG_LOADING,
     MANAGE_GUILD,
     MANAGE_MESSAGES,
+    MANAGE_ROLES,
     SEND_MESSAGES,
     CommandSync,
     FakeChannel,
@@ -45,6 +48,8 @@ from .waiting import DEFAULT_TIMEOUT, ClientError, WaitTimeout
 
 __all__ = [
     "ADMINISTRATOR",
+    "ATTACH_FILES",
+    "CREATE_PUBLIC_THREADS",
     "DEFAULT_BOT_PERMISSIONS",
     "DEFAULT_MEMBER_PERMISSIONS",
     "DEFAULT_TIMEOUT",
@@ -52,6 +57,7 @@ __all__ = [
     "FLAG_LOADING",
     "MANAGE_GUILD",
     "MANAGE_MESSAGES",
+    "MANAGE_ROLES",
     "SEND_MESSAGES",
     "ClientError",
     "CommandSync",

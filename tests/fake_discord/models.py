@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import itertools
 import threading
@@ -37,8 +38,12 @@ ATTACH_FILES = 1 << 15
 """Attach Files permission bit."""
 READ_MESSAGE_HISTORY = 1 << 16
 """Read Message History permission bit."""
+MANAGE_ROLES = 1 << 28
+"""Manage Roles permission bit."""
 USE_APPLICATION_COMMANDS = 1 << 31
 """Use Application Commands permission bit."""
+CREATE_PUBLIC_THREADS = 1 << 35
+"""Create Public Threads permission bit."""
 
 DEFAULT_MEMBER_PERMISSIONS = (
     VIEW_CHANNEL
@@ -70,6 +75,8 @@ CHANNEL_DM = 1
 """Direct message channel type."""
 CHANNEL_CATEGORY = 4
 """Guild category type."""
+CHANNEL_PUBLIC_THREAD = 11
+"""Public thread type."""
 
 _counter = itertools.count()
 _counter_lock = threading.Lock()
@@ -239,6 +246,8 @@ class FakeGuild:
     everyone_permissions: int = DEFAULT_MEMBER_PERMISSIONS
     bot_permissions: int = DEFAULT_BOT_PERMISSIONS
     bot_role_id: int = field(default_factory=snowflake)
+    # Where the bot's own role sits in the hierarchy: it may manage only roles below it.
+    bot_role_position: int = 0
     locale: str = "en-US"
 
     def everyone_role(self) -> FakeRole:
@@ -248,7 +257,11 @@ class FakeGuild:
     def all_roles(self) -> list[FakeRole]:
         """Return @everyone, the bot's managed role and the configured roles."""
         bot_role = FakeRole(
-            id=self.bot_role_id, name="Bot", permissions=self.bot_permissions, managed=True
+            id=self.bot_role_id,
+            name="Bot",
+            permissions=self.bot_permissions,
+            position=self.bot_role_position,
+            managed=True,
         )
         return [self.everyone_role(), bot_role, *self.roles]
 
@@ -259,6 +272,17 @@ class FakeGuild:
     def get_member(self, user_id: int) -> FakeMember | None:
         """Return the configured member with this user id, if any."""
         return next((m for m in self.members if m.user.id == user_id), None)
+
+    def get_role(self, role_id: int) -> FakeRole | None:
+        """Return the role with this id (including @everyone and the bot's role), if any."""
+        return next((r for r in self.all_roles() if r.id == role_id), None)
+
+    def set_member_roles(self, user_id: int, roles: tuple[int, ...]) -> FakeMember:
+        """Replace a member's roles; returns the updated member."""
+        index = next(i for i, m in enumerate(self.members) if m.user.id == user_id)
+        updated = dataclasses.replace(self.members[index], roles=roles)
+        self.members[index] = updated
+        return updated
 
     def partial_payload(self) -> JSON:
         """Return the partial guild object embedded in interactions."""
@@ -500,8 +524,13 @@ def make_guild(
     everyone_permissions: int = DEFAULT_MEMBER_PERMISSIONS,
     bot_permissions: int = DEFAULT_BOT_PERMISSIONS,
     id: int | None = None,
+    bot_role_position: int = 0,
 ) -> FakeGuild:
-    """Build a guild with text channels (by name), roles ``(name, permissions)`` and members."""
+    """Build a guild with text channels (by name), roles ``(name, permissions)`` and members.
+
+    Configured roles take positions 1, 2, ... in order; the bot's role sits at
+    ``bot_role_position`` (0, the bottom, unless a test raises it to manage roles).
+    """
     guild_id = id or snowflake()
     return FakeGuild(
         id=guild_id,
@@ -517,4 +546,5 @@ def make_guild(
         members=[FakeMember(u) for u in members],
         everyone_permissions=everyone_permissions,
         bot_permissions=bot_permissions,
+        bot_role_position=bot_role_position,
     )

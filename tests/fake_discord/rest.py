@@ -10,6 +10,7 @@ from typing import Any
 
 from aiohttp import BodyPartReader, web
 
+from .guild_routes import GuildRoutes
 from .interactions import FakeInteraction
 from .models import (
     ADMINISTRATOR,
@@ -115,6 +116,7 @@ class RestApi:
         self.typing: list[int] = []
         self.holds: list[Hold] = []
         self.losses: list[Loss] = []
+        self.guild_routes = GuildRoutes(state)
 
     def install(self, app: web.Application) -> None:
         """Add the routes (and the recording catch-all) to ``app``."""
@@ -151,6 +153,7 @@ class RestApi:
             ("GET", "/guilds/{guild_id}/channels", self.get_guild_channels),
             ("GET", "/guilds/{guild_id}/roles", self.get_guild_roles),
             ("GET", "/guilds/{guild_id}/members/{user_id}", self.get_member),
+            *self.guild_routes.routes(),
         ]
         for method, path, handler in routes:
             app.router.add_route(method, API_PREFIX + path, self._wrap(handler))

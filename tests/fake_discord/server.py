@@ -296,6 +296,13 @@ class FakeDiscord(Driver):
         """Remove an injected channel failure."""
         self.state.channel_failures.pop(channel_id, None)
 
+    def refresh_roles(self, guild: FakeGuild) -> None:
+        """Send GUILD_ROLE_UPDATE for every role, as Discord does after a test changed them."""
+        for role in guild.all_roles():
+            self.gateway.dispatch(
+                "GUILD_ROLE_UPDATE", {"guild_id": str(guild.id), "role": role.to_payload()}
+            )
+
     # ---------------------------------------------------------- inspection
 
     @property

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from bot.core.admin import Status
 from bot.core.model import Leaderboard, MemberStats, PostView, RankBy, RevealView
 from bot.core.parsing import format_days, format_duration
+from bot.core.suggestion_form import credit_of
 from bot.core.text import board_figure, plural
 
 
@@ -36,6 +37,8 @@ def reveal(view: RevealView) -> str:
     lines.append(f"Answered {t.answered} · correct {t.correct} ({t.percent_correct}%)")
     lines += [f"- {line}" for line in q.answer]
     lines.append(q.explanation)
+    if credit := credit_of(q):  # a member's approved suggestion
+        lines.append(f"Suggested by {credit}")
     if not q.is_choice:
         lines.append("Grade yourself: /got or /missed")
     return "\n".join(lines)

@@ -15,10 +15,13 @@ from zoneinfo import ZoneInfo
 from prompt_toolkit import PromptSession
 
 from bot.adapters.console import learning_render, render
+from bot.adapters.console.community import HELP as COMMUNITY_HELP
+from bot.adapters.console.community import CommunityConsole, ConsoleCommunityPublisher
 from bot.adapters.console.shell import HISTORY_FILE, edit_lines, line_editor
 from bot.core.admin import GuildAdmin
 from bot.core.audit import AuditedAdmin
 from bot.core.bank import QuestionBank
+from bot.core.community import Community
 from bot.core.errors import DrawAlreadyOpen, QuizError
 from bot.core.model import Member, Period, Post, PostKind, PostView, RankBy, RevealView
 from bot.core.moderation import MemberAction, Moderation, describe, parse_action, parse_switch
@@ -33,7 +36,7 @@ from bot.storage.pg_connect import redacted
 
 CHANNEL = "console"
 
-HELP = """\
+HELP = f"""\
 Commands:
   /quiz [LEVEL] [TOPIC] [private]   draw a question (levels: entry junior mid senior expert)
   A, B, C ...                       answer the newest open question by letter
@@ -51,6 +54,7 @@ Commands:
          days mon-fri|every|LIST | pause | resume | postnow | ping ROLE|none | status
          reload (the question packs) | selfgrade on|off | audit
          member NAME reset|exclude|include|forget [confirm]
+{COMMUNITY_HELP}
   /help, /quit (or Ctrl-D)          Ctrl-C clears the line you are typing; arrows recall history"""
 
 Reload = Callable[[], Awaitable[ReloadResult]]
@@ -91,6 +95,13 @@ class Console:
         self.member = Member("console:you", "you")
         self._out = out
         self._last_post: int | None = None
+        # Suggestions, recaps and threads; the terminal shows their posts.
+        self.community = CommunityConsole(
+            Community(service, ConsoleCommunityPublisher(out)),
+            guild_id,
+            lambda: self.member,
+            self.say,
+        )
         self._commands: dict[str, Callable[[list[str]], Awaitable[None]]] = {
             "quiz": self._quiz,
             "answer": self._answer_text,
@@ -125,6 +136,9 @@ class Console:
         if line in ("/quit", "/exit"):
             return False
         await self.reveal_due()
+        await self.community.community.tick()
+        if await self.community.handle_raw(line):
+            return True
         try:
             words = shlex.split(line)
         except ValueError as exc:
@@ -295,6 +309,8 @@ class Console:
         self.say(HELP)
 
     async def _admin(self, args: list[str]) -> None:
+        if await self.community.admin(args):
+            return
         if not args:
             self.say(
                 "Usage: /admin setup|reveal|difficulty|days|pause|resume|postnow|ping|status"
@@ -410,6 +426,7 @@ async def run_console(
             publisher=ConsolePublisher(out),
         )
         console = Console(service, guild_id, out, reload)
+        await console.community.community.start()
         if (await service.config(guild_id)).channel_id is None:
             await service.update_config(guild_id, channel_id=CHANNEL)
         if prompt is not None:

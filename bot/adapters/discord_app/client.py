@@ -13,6 +13,8 @@ from discord import app_commands
 from bot.adapters.discord_app import commands
 from bot.adapters.discord_app.components import ANSWER_FORM, DYNAMIC_ITEMS, submit_answer
 from bot.adapters.discord_app.context import QuizContext, expired, log_expired, quiz_of, reply
+from bot.adapters.discord_app.suggest import ReviewButton
+from bot.adapters.discord_app.suggest_forms import FORM_ITEMS
 from bot.core.errors import QuizError
 
 log = logging.getLogger(__name__)
@@ -99,10 +101,12 @@ class QuizClient(discord.Client):
         Nothing here depends on the number of guilds: the catch-up on what fell due while
         the bot was down waits until the gateway is connected.
         """
-        self.add_dynamic_items(*DYNAMIC_ITEMS)
+        self.add_dynamic_items(*DYNAMIC_ITEMS, ReviewButton, *FORM_ITEMS)
         if self._sync:
             await self.sync_commands()
         if self._serve:
+            # Guild questions first: the scheduler's catch-up reveals posts that may use them.
+            await self.quiz.community.ticker.start()
             await self.quiz.scheduler.start()
 
     async def on_ready(self) -> None:

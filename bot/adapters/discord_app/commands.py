@@ -8,10 +8,12 @@ from typing import Literal
 import discord
 from discord import app_commands
 
-from bot.adapters.discord_app import learning_commands, render
+from bot.adapters.discord_app import community_admin, learning_commands, render
 from bot.adapters.discord_app.components import post_buttons
 from bot.adapters.discord_app.context import guild_key, member_of, quiz_of, reply
 from bot.adapters.discord_app.learning_render import add_learning
+from bot.adapters.discord_app.stats_card import attach_card
+from bot.adapters.discord_app.suggest import suggest
 from bot.core.errors import DrawAlreadyOpen
 from bot.core.model import Period, RankBy
 from bot.core.parsing import parse_difficulty, search_timezones
@@ -115,11 +117,15 @@ async def leaderboard(
 async def stats(interaction: discord.Interaction, member: discord.User | None = None) -> None:
     """Show a member's stats card."""
     target = member or interaction.user
-    ctx = quiz_of(interaction)
-    card = await ctx.service.stats(guild_key(interaction), str(target.id))
-    learning = await ctx.reviews.learning_stats(guild_key(interaction), str(target.id))
+    ctx, guild_id = quiz_of(interaction), guild_key(interaction)
+    card = await ctx.service.stats(guild_id, str(target.id))
+    learning = await ctx.reviews.learning_stats(guild_id, str(target.id))
     embed = add_learning(render.stats_embed(target.display_name, card), learning)
-    await interaction.response.send_message(embed=embed, allowed_mentions=render.NO_PINGS)
+    # The image card (calendar, accuracy per level), drawn off the event loop and cached.
+    picture = await attach_card(ctx, guild_id, target, card, embed)
+    await interaction.response.send_message(
+        embed=embed, files=[picture] if picture else [], allowed_mentions=render.NO_PINGS
+    )
 
 
 @app_commands.default_permissions(manage_guild=True)
@@ -254,5 +260,7 @@ def register(tree: app_commands.CommandTree[discord.Client]) -> None:
     tree.add_command(stats)
     admin = QuizAdmin()
     learning_commands.add_admin_commands(admin)
+    community_admin.install(admin)  # suggestions, recap, threads, rewards, community
     tree.add_command(admin)
     tree.add_command(learning_commands.review)
+    tree.add_command(suggest)

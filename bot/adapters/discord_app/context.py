@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 import discord
 
+from bot.adapters.discord_app.community_parts import CommunityParts
 from bot.adapters.discord_app.render import NO_PINGS
 from bot.core.audit import AuditedAdmin
 from bot.core.errors import QuizError
@@ -62,6 +63,7 @@ class QuizContext:
     scheduler: QuizScheduler
     reviews: Reviews
     moderation: Moderation
+    community: CommunityParts
     inflight: InFlight = field(default_factory=InFlight)
 
 

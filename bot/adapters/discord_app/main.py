@@ -15,13 +15,17 @@ import discord
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.adapters.discord_app.client import QuizClient, ShardedQuizClient
+from bot.adapters.discord_app.community_parts import CommunityParts
+from bot.adapters.discord_app.community_publisher import DiscordCommunityPublisher
 from bot.adapters.discord_app.context import QuizContext
 from bot.adapters.discord_app.notifier import DiscordNotifier
 from bot.adapters.discord_app.publisher import DiscordPublisher
+from bot.community_scheduling import CommunityTicker
 from bot.config import Settings
 from bot.core.admin import GuildAdmin
 from bot.core.audit import AuditedAdmin
 from bot.core.bank import QuestionBank
+from bot.core.community import Community
 from bot.core.moderation import Moderation
 from bot.core.ports import Clock, Store, SystemClock
 from bot.core.reviewing import Reviews
@@ -103,7 +107,10 @@ def build_client(
     admin = AuditedAdmin(GuildAdmin(service), service)
     reviews = Reviews(service, DiscordNotifier(client))
     jobs.schedule_reminders(reviews)
-    client.attach(QuizContext(service, admin, jobs, reviews, Moderation(service)))
+    # Community features: suggestions, recaps, threads and role rewards (all off by default).
+    community = Community(service, DiscordCommunityPublisher(client))
+    parts = CommunityParts(community, CommunityTicker(community, jobs.scheduler))
+    client.attach(QuizContext(service, admin, jobs, reviews, Moderation(service), parts))
     return client
 
 
@@ -172,6 +179,7 @@ async def run_discord(
         if stopping:
             await asyncio.gather(*stopping, return_exceptions=True)
         await client.quiz.scheduler.shutdown()
+        await client.quiz.community.ticker.shutdown()
         if not client.is_closed():
             await client.close()
         # Closing the store drains the writer: every acknowledged answer is committed.

@@ -11,6 +11,7 @@ from bot.core.admin import Status
 from bot.core.model import Leaderboard, MemberStats, PostKind, PostView, RankBy, RevealView
 from bot.core.parsing import format_days, format_duration
 from bot.core.questions import Difficulty
+from bot.core.suggestion_form import credit_of
 from bot.core.text import board_figure, plural
 
 NO_PINGS = discord.AllowedMentions.none()
@@ -91,11 +92,14 @@ def reveal_embed(view: RevealView) -> discord.Embed:
     ]
     if not q.is_choice:
         lines += ["", "Answered? Grade yourself with the buttons below."]
-    return discord.Embed(
+    embed = discord.Embed(
         title=f"{_header(view)} · revealed",
         description="\n".join(lines)[:EMBED_LIMIT],
         colour=_COLOURS[q.difficulty],
     )
+    if credit := credit_of(q):  # a member's approved suggestion
+        embed.set_footer(text=f"Suggested by {credit}")
+    return embed
 
 
 def private_result(view: PostView, choice: int, correct: bool) -> discord.Embed:

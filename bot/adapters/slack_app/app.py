@@ -16,9 +16,11 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.slack_app import actions, learning_actions, replies
+from bot.adapters.slack_app import actions, community, learning_actions, replies
 from bot.adapters.slack_app.listeners import Caller, Payload, QuizListeners, is_ephemeral
+from bot.community_scheduling import CommunityTicker
 from bot.core.admin import GuildAdmin
+from bot.core.community import Community
 from bot.core.errors import QuizError
 from bot.core.service import QuizService
 from bot.scheduling import QuizScheduler
@@ -80,6 +82,8 @@ class SlackQuizApp:
     app: AsyncApp
     listeners: QuizListeners
     inflight: InFlight = field(default_factory=InFlight)
+    # The community features' tick, when they are wired in (see build_app's `community`).
+    ticker: CommunityTicker | None = None
 
     async def drain(self) -> None:
         """Wait for every listener that was acknowledged but has not finished."""
@@ -111,8 +115,13 @@ def build_app(
     signing_secret: str,
     client: AsyncWebClient | None = None,
     token: str | None = None,
+    features: Community | None = None,
 ) -> SlackQuizApp:
-    """The AsyncApp with the four slash commands, the buttons and the answer modal."""
+    """The AsyncApp with the four slash commands, the buttons and the answer modal.
+
+    With `features`, `/quiz suggest`, the community `/quiz-admin` actions, the review buttons
+    and the suggestion modal are served too, and `ticker` drives recaps.
+    """
     if client is None:
         client = AsyncWebClient(token=token)
     silence_token_warning()
@@ -133,10 +142,17 @@ def build_app(
 
         app.command(name)(listener)
 
-    command_listener("/quiz", listeners.quiz)
+    quiz_handler: CommandHandler = listeners.quiz
+    admin_handler: CommandHandler = listeners.admin_command
+    if features is not None:
+        extra = community.SlackCommunity(features, listeners)
+        quiz_handler, admin_handler = extra.quiz(quiz_handler), extra.admin(admin_handler)
+        community.install(app, extra, track=track, guarded=guarded)
+        bot.ticker = CommunityTicker(features, scheduler.scheduler)
+    command_listener("/quiz", quiz_handler)
     command_listener("/quiz-leaderboard", listeners.leaderboard)
     command_listener("/quiz-stats", listeners.stats)
-    command_listener("/quiz-admin", listeners.admin_command)
+    command_listener("/quiz-admin", admin_handler)
 
     def action_reply(body: Payload, respond: AsyncRespond) -> Reply:
         channel = (body.get("channel") or {}).get("id")

@@ -11,6 +11,7 @@ from bot.adapters.slack_app.mrkdwn import escape as escape
 from bot.adapters.slack_app.mrkdwn import mrkdwn, question_body
 from bot.core.model import PostKind, PostView, RevealView
 from bot.core.service import MAX_OPEN_ANSWER
+from bot.core.suggestion_form import credit_of
 
 Block = dict[str, Any]
 
@@ -169,6 +170,8 @@ def reveal_blocks(view: RevealView, *, verdict: str | None = None) -> list[Block
     answer = "\n".join(f"• {mrkdwn(line)}" for line in question.answer)
     blocks.append(section(f"*Answer*\n{answer}"))
     blocks.extend(_sections(mrkdwn(question.explanation)))
+    if credit := credit_of(question):  # a member's approved suggestion
+        blocks.append(context(f"Suggested by {escape(credit)}"))
     if not question.is_choice and post.kind is not PostKind.PRIVATE:
         blocks.append(
             {

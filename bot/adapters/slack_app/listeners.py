@@ -183,7 +183,7 @@ class QuizListeners:
         action, args = parsed.action, parsed.args
         if action == "setup":
             channel = commands.parse_channel(args[0])
-            refusal = await self._cannot_post_in(channel)
+            refusal = await self.cannot_post_in(channel)
             if refusal is not None:
                 return f"{refusal} Nothing was saved."
             await self.admin.setup(team_id, channel, args[1], args[2], by=by)
@@ -204,7 +204,7 @@ class QuizListeners:
             return None
         return ":white_check_mark: Saved."
 
-    async def _cannot_post_in(self, channel: str) -> str | None:
+    async def cannot_post_in(self, channel: str) -> str | None:
         """Why the bot could not post in `channel`, or None when it can."""
         try:
             found = (await self.client.conversations_info(channel=channel))["channel"]

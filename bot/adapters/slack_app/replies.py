@@ -20,7 +20,8 @@ QUIZ_USAGE = (
     "Usage: `/quiz [entry|junior|mid|senior|expert] [topic] [private]`: "
     "draw a question now; `private` gives a practice question only you see. "
     "`/quiz review` serves a question due for your spaced review; "
-    "`/quiz review remind on|off` sets a daily reminder; `/quiz topics` lists the topics."
+    "`/quiz review remind on|off` sets a daily reminder; `/quiz topics` lists the topics; "
+    "`/quiz suggest` suggests a question of your own."
 )
 BOARD_USAGE = "Usage: `/quiz-leaderboard [week|month|all] [points|streak]`"
 STATS_USAGE = "Usage: `/quiz-stats [@member]`"
@@ -35,7 +36,11 @@ ADMIN_USAGE = """\
 • `/quiz-admin pause` · `resume` · `postnow` · `status`
 • `/quiz-admin selfgrade on|off`: whether self-graded (open) answers score points and streaks
 • `/quiz-admin member @user reset|exclude|include|forget`: moderate a member (forget asks first)
-• `/quiz-admin audit`: the last 20 admin actions"""
+• `/quiz-admin audit`: the last 20 admin actions
+• `/quiz-admin suggestions #channel|off`: where suggested questions wait for review
+• `/quiz-admin recap on|off|day mon..sun|time HH:MM`: the weekly recap in the daily channel
+• `/quiz-admin threads on|off`: the answer and explanation in a thread of each daily reveal
+• `/quiz-admin community`: the community settings"""
 
 _MEDALS = {1: ":first_place_medal:", 2: ":second_place_medal:", 3: ":third_place_medal:"}
 _PERIOD = {Period.WEEK: "this week", Period.MONTH: "this month", Period.ALL: "all time"}

@@ -21,11 +21,13 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack_app.app import SlackQuizApp, build_app
+from bot.adapters.slack_app.community_publisher import SlackCommunityPublisher
 from bot.adapters.slack_app.http_server import HttpServer
 from bot.adapters.slack_app.publisher import SlackPublisher, error_code
 from bot.config import Settings
 from bot.core.admin import GuildAdmin
 from bot.core.bank import QuestionBank
+from bot.core.community import Community
 from bot.core.ports import Clock, SystemClock
 from bot.core.service import QuizService
 from bot.ops.heartbeat import heartbeat, heartbeat_anchor
@@ -173,6 +175,7 @@ async def _run(
             scheduler,
             signing_secret=secret.get_secret_value() if secret else "",
             client=client,
+            features=Community(service, SlackCommunityPublisher(client)),
         )
         if stop is None:
             stop = asyncio.Event()
@@ -201,6 +204,9 @@ async def _serve(
     stop: asyncio.Event,
     ready: asyncio.Event | None,
 ) -> None:
+    # Guild questions first: the scheduler's catch-up reveals posts that may use them.
+    if bot.ticker is not None:
+        await bot.ticker.start()
     await scheduler.start()
     socket: AsyncSocketModeHandler | None = None
     server: HttpServer | None = None
@@ -237,6 +243,8 @@ async def _serve(
             await server.close()
         await bot.drain()
         await scheduler.shutdown()
+        if bot.ticker is not None:
+            await bot.ticker.shutdown()
 
 
 def _socket_open(handler: AsyncSocketModeHandler) -> bool:

@@ -197,6 +197,7 @@ class FakeSlack:
             "views.open": self._views_open,
             "users.info": self._users_info,
             "conversations.info": self._conversations_info,
+            "chat.getPermalink": self._permalink,
         }.get(method)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
@@ -260,6 +261,8 @@ class FakeSlack:
             return refused
         ts = f"1790000000.{next(self._ts):06d}"
         message = {"ts": ts, "text": args.get("text"), "blocks": _blocks(args)}
+        if args.get("thread_ts"):
+            message["thread_ts"] = str(args["thread_ts"])
         metadata = _json_arg(args.get("metadata"))
         if metadata:
             message["metadata"] = metadata
@@ -298,6 +301,13 @@ class FakeSlack:
         }
         self.messages[(channel, ts)] = message
         return {"ok": True, "channel": channel, "ts": ts, "message": message}
+
+    def _permalink(self, args: Json) -> Json:
+        channel, ts = str(args["channel"]), str(args["message_ts"])
+        if (channel, ts) not in self.messages:
+            return {"ok": False, "error": "message_not_found"}
+        link = f"https://fake.slack.test/archives/{channel}/p{ts.replace('.', '')}"
+        return {"ok": True, "channel": channel, "permalink": link}
 
     def _ephemeral(self, args: Json) -> Json:
         refused = self._refused(str(args["channel"]))

@@ -18,8 +18,10 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack_app import PLATFORM, HttpServer, SlackPublisher, SlackQuizApp, build_app
+from bot.adapters.slack_app.community_publisher import SlackCommunityPublisher
 from bot.adapters.slack_app.http_server import EVENTS_PATH
 from bot.core.admin import GuildAdmin
+from bot.core.community import Community
 from bot.core.model import GuildConfig, Post
 from bot.core.service import QuizService
 from bot.scheduling import QuizScheduler
@@ -118,11 +120,20 @@ class SlackHarness:
         # Started paused: jobs are recorded (and inspectable) but never fire on the wall clock.
         apscheduler.start(paused=True)
         self.scheduler = QuizScheduler(self.service, apscheduler)
-        await self.scheduler.start()  # the ticker waits for the test; the delivery worker runs
         self.admin = GuildAdmin(self.service)
+        self.community = Community(self.service, SlackCommunityPublisher(self.client))
         self.bot: SlackQuizApp = build_app(
-            self.service, self.admin, self.scheduler, signing_secret=SECRET, client=self.client
+            self.service,
+            self.admin,
+            self.scheduler,
+            signing_secret=SECRET,
+            client=self.client,
+            features=self.community,
         )
+        assert self.bot.ticker is not None
+        # Approved suggestions first: the delivery worker may show posts that use them.
+        await self.bot.ticker.start()
+        await self.scheduler.start()  # the ticker waits for the test; the delivery worker runs
         self.server = await HttpServer.start(self.bot.app, host="127.0.0.1", port=0)
         self._http = aiohttp.ClientSession()
 
@@ -134,6 +145,8 @@ class SlackHarness:
         await self.server.close()
         await self.bot.drain()
         await self.scheduler.shutdown()
+        if self.bot.ticker is not None:
+            await self.bot.ticker.shutdown()
         await self.store.close()
 
     async def restart(self) -> None:
@@ -174,14 +187,22 @@ class SlackHarness:
         return await self._post(body, {"Content-Type": "application/x-www-form-urlencoded"})
 
     async def _post(self, body: str, headers: dict[str, str]) -> int:
+        status, _ = await self._exchange(body, headers)
+        return status
+
+    async def send_for_reply(self, body: str) -> tuple[int, str]:
+        """POST a signed request; returns the status and the body of the app's ack."""
+        return await self._exchange(body, signed_headers(body))
+
+    async def _exchange(self, body: str, headers: dict[str, str]) -> tuple[int, str]:
         assert self._http is not None
         url = f"http://127.0.0.1:{self.server.port}{EVENTS_PATH}"
         async with self._http.post(url, data=body.encode(), headers=headers) as response:
             status = response.status
-            await response.read()
+            text = await response.text()
         await self.bot.drain()
         await self.scheduler.deliver_due()
-        return status
+        return status, text
 
     def command_body(self, user: str, command: str, text: str, channel: str) -> tuple[str, str]:
         """A slash command's form body and the key of its response URL."""
