@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest bench console validate lock clean
+.PHONY: run test lint typecheck pytest bench console validate lock clean postgres
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,10 +35,14 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+# The tests and benchmarks start a throwaway PostgreSQL: its server binaries must be here.
+postgres:
+	bash scripts/ensure-postgres
+
+pytest: $(STAMP) postgres
 	$(BIN)/pytest
 
-bench: $(STAMP)
+bench: $(STAMP) postgres
 	$(BIN)/python -m benchmarks
 
 # Re-resolve the lock files after a change to pyproject.toml's dependencies: one universal

@@ -1,4 +1,4 @@
-"""`python -m benchmarks`: measure everything, print the table, write bench.json.
+"""`python -m benchmarks [--only sqlite|pg]`: measure, print the table, update bench.json.
 
 `python -m benchmarks packs` measures pack validation alone and merges its figures into
 an existing bench.json.
@@ -6,13 +6,14 @@ an existing bench.json.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import sys
 import tempfile
 from pathlib import Path
 from time import perf_counter
 
-from benchmarks import dataset, engine, packs, raw, reads, startup
+from benchmarks import dataset, engine, packs, pg_bench, raw, reads, startup
 from benchmarks.common import ROOT, Latency, bank
 from benchmarks.report import Row, Section, Target, merge_json, table, write_json
 
@@ -145,7 +146,10 @@ def _pack_section(folder: Path) -> Section:
 
 
 def main() -> None:
-    """Run every benchmark in a temporary folder and report."""
+    """Run the benchmarks in a temporary folder and report; bench.json keeps other keys.
+
+    `python -m benchmarks packs` measures pack validation alone and merges its figures in.
+    """
     if sys.argv[1:] == ["packs"]:
         with tempfile.TemporaryDirectory(prefix="quizbot-bench-") as folder:
             section = _pack_section(Path(folder))
@@ -153,29 +157,37 @@ def main() -> None:
         merge_json(OUTPUT, [section], {"packs_questions": packs.QUESTIONS})
         print(f"\nmerged into {OUTPUT}")
         return
+    parser = argparse.ArgumentParser(prog="python -m benchmarks")
+    parser.add_argument("--only", choices=("sqlite", "pg"), help="measure one store only")
+    only = parser.parse_args().only
     started = perf_counter()
+    sections: list[Section] = []
     with tempfile.TemporaryDirectory(prefix="quizbot-bench-") as folder:
         tmp = Path(folder)
-        # First, on a quiet machine: the later steps leave the disk busy for a while.
-        _progress(f"start with {startup.GUILDS:,} guilds (fresh interpreters)…")
-        start = startup.run(tmp)
-        _progress("answer path through QuizService (bursts, open loops)…")
-        eng = asyncio.run(engine.run(tmp / "engine.db"))
-        _progress("raw sqlite3 baseline…")
-        base = raw.run(tmp / "raw.db", tmp / "engine.db", eng.burst_post_ids)
+        if only != "pg":
+            # First, on a quiet machine: the later steps leave the disk busy for a while.
+            _progress(f"start with {startup.GUILDS:,} guilds (fresh interpreters)…")
+            start = startup.run(tmp)
+            _progress("answer path through QuizService (bursts, open loops)…")
+            eng = asyncio.run(engine.run(tmp / "engine.db"))
+            _progress("raw sqlite3 baseline…")
+            base = raw.run(tmp / "raw.db", tmp / "engine.db", eng.burst_post_ids)
         _progress("building the 1,000,000-answer database…")
         data = dataset.build(tmp / "reads.db", bank())
-        _progress("read paths…")
-        got = asyncio.run(reads.run(data))
-        pack_section = _pack_section(tmp)
-    sections = [*_sections(eng, base, data, got, start), pack_section]
-    sections[-2].rows.append(Row("total_s", "whole benchmark run", perf_counter() - started, "s"))
-
-    print("EXPLAIN QUERY PLAN (biggest-guild sample; SQL captured from SqliteStore)")
-    for what, sql, plan in got.plans:
-        print(f"\n{what}:\n  {sql}")
-        for line in plan:
-            print(f"    {line}")
+        if only != "sqlite":
+            # Before the SQLite reads, which add answers: PostgreSQL gets exactly 1,000,000.
+            sections += pg_bench.run(data, _progress)
+        if only != "pg":
+            _progress("read paths…")
+            got = asyncio.run(reads.run(data))
+            sections = [*_sections(eng, base, data, got, start), _pack_section(tmp), *sections]
+            print("EXPLAIN QUERY PLAN (biggest-guild sample; SQL captured from SqliteStore)")
+            for what, sql, plan in got.plans:
+                print(f"\n{what}:\n  {sql}")
+                for line in plan:
+                    print(f"    {line}")
+    total_key = "total_s" if only is None else f"total_{only}_s"
+    sections[-1].rows.append(Row(total_key, "whole benchmark run", perf_counter() - started, "s"))
     print(table(sections))
     extra = {"burst_size": engine.BURST_SIZE, "bursts": engine.BURSTS}
     write_json(OUTPUT, sections, {**extra, "packs_questions": packs.QUESTIONS})

@@ -76,9 +76,10 @@ async def _burst(
     return len(members) / elapsed, per_call, [t - arrival for t in done]
 
 
-async def _bursts(
+async def bursts(
     service: QuizService, rng: random.Random, *, warm: bool, post_ids: list[int]
 ) -> BurstResult:
+    """BURSTS bursts of BURST_SIZE concurrent answers, each on a freshly drawn post."""
     members = _members("b", BURST_SIZE)
     rates: list[float] = []
     per_call: list[float] = []
@@ -101,9 +102,10 @@ async def _bursts(
     return BurstResult(statistics.median(rates), Latency.of(per_call), Latency.of(from_arrival))
 
 
-async def _open_loop(
+async def open_loop(
     service: QuizService, rng: random.Random, posts: list[tuple[int, tuple[int, ...]]], rate: int
 ) -> OpenLoopResult:
+    """Answers at `rate` per second for OPEN_LOOP_SECONDS, on schedule whatever the backlog."""
     total = int(rate * OPEN_LOOP_SECONDS)
     gc.collect()
     members = _members("o", OPEN_LOOP_MEMBERS)
@@ -156,8 +158,8 @@ async def run(path: Path) -> EngineResult:
             bank=bank(), store=store, clock=FixedClock(), rng=rng, platform=PLATFORM
         )
         burst_posts: list[int] = []
-        cold = await _bursts(service, rng, warm=False, post_ids=burst_posts)
-        warm = await _bursts(service, rng, warm=True, post_ids=burst_posts)
+        cold = await bursts(service, rng, warm=False, post_ids=burst_posts)
+        warm = await bursts(service, rng, warm=True, post_ids=burst_posts)
 
         owner = Member("owner", "Owner")
         posts: list[tuple[int, tuple[int, ...]]] = []
@@ -165,7 +167,7 @@ async def run(path: Path) -> EngineResult:
             for c in range(OPEN_LOOP_CHANNELS):
                 view = await service.draw(f"loop-guild-{g}", f"loop-{g}-{c}", owner)
                 posts.append((view.post.post_id, view.post.choice_order))
-        loops = [await _open_loop(service, rng, posts, rate) for rate in OPEN_LOOP_RATES]
+        loops = [await open_loop(service, rng, posts, rate) for rate in OPEN_LOOP_RATES]
     finally:
         await store.close()
     return EngineResult(cold, warm, loops, burst_posts)

@@ -46,7 +46,8 @@ class ReadResult:
 Call = Callable[[str, str], Awaitable[object]]
 
 
-async def _time(calls: list[tuple[str, str]], call: Call) -> Latency:
+async def time_calls(calls: list[tuple[str, str]], call: Call) -> Latency:
+    """Latency of `call` over the sample, after a warm-up on its first WARMUP entries."""
     gc.collect()
     for guild, member in calls[:WARMUP]:
         await call(guild, member)
@@ -85,21 +86,23 @@ async def _under_load(
 
     loader = asyncio.create_task(load())
     try:
-        latency = await _time(calls[: WARMUP + LOAD_CALLS], _board(service, Period.ALL))
+        latency = await time_calls(calls[: WARMUP + LOAD_CALLS], board_call(service, Period.ALL))
     finally:
         stop.set()
         answered = await loader
     return answered / (perf_counter() - start), latency
 
 
-def _board(service: QuizService, period: Period) -> Call:
+def board_call(service: QuizService, period: Period) -> Call:
+    """The points board as a member asks for it: top 10 plus the caller's rank."""
+
     async def call(guild: str, member: str) -> object:
         return await service.leaderboard(guild, member, period=period, by=RankBy.POINTS)
 
     return call
 
 
-def _sample(data: Dataset, rng: random.Random) -> list[tuple[str, str]]:
+def sample_calls(data: Dataset, rng: random.Random) -> list[tuple[str, str]]:
     """Guilds drawn with the same skew as their sizes; callers uniform within the guild."""
     weights = list(itertools.accumulate(data.sizes))
     picked = rng.choices(range(len(data.sizes)), cum_weights=weights, k=WARMUP + CALLS)
@@ -168,7 +171,7 @@ async def run(data: Dataset) -> ReadResult:
         service = QuizService(
             bank=bank(), store=store, clock=FixedClock(), rng=rng, platform=PLATFORM
         )
-        calls = _sample(data, rng)
+        calls = sample_calls(data, rng)
         config = await service.config(data.guild_ids[0])
         week = calendar.period_key(Period.WEEK, NOW, config.timezone)
 
@@ -178,13 +181,13 @@ async def run(data: Dataset) -> ReadResult:
         async def rank_week(guild: str, member: str) -> object:
             return await store.points_rank(guild, week, member)
 
-        board = await _time(calls, _board(service, Period.ALL))
-        rank_all = await _time(calls, rank)
-        stats = await _time(calls, service.stats)
-        board_week = await _time(calls, _board(service, Period.WEEK))
-        rank_7d = await _time(calls, rank_week)
+        board = await time_calls(calls, board_call(service, Period.ALL))
+        rank_all = await time_calls(calls, rank)
+        stats = await time_calls(calls, service.stats)
+        board_week = await time_calls(calls, board_call(service, Period.WEEK))
+        rank_7d = await time_calls(calls, rank_week)
         tail = _tail(data, rng)
-        rank_tail = await _time(tail, rank)
+        rank_tail = await time_calls(tail, rank)
         plans = await _plans(store, data, week, tail[0])
         # Last, as it adds answers: reads while the writer is busy on the same store.
         owner = Member("load-owner", "Load")

@@ -85,15 +85,29 @@ def table(sections: list[Section]) -> str:
 
 
 def write_json(path: Path, sections: list[Section], extra: dict[str, object]) -> None:
-    """Every figure under its key, plus the targets with their verdicts and run metadata."""
+    """Every figure under its key, plus the targets with their verdicts and run metadata.
+
+    Keys already in the file that this run did not measure are kept (a run of one store
+    updates that store's figures only).
+    """
     rows = [r for s in sections for r in s.rows]
-    figures: dict[str, object] = {
-        r.key: (None if math.isnan(r.value) else round(r.value, 4)) for r in rows
-    }
+    figures: dict[str, object] = {}
+    if path.exists():
+        try:
+            loaded = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError:
+            loaded = None
+        if isinstance(loaded, dict):
+            figures = loaded
+    figures.update({r.key: (None if math.isnan(r.value) else round(r.value, 4)) for r in rows})
+    targets = figures.get("targets")
     figures["targets"] = {
-        r.key: {"target": str(r.target), "pass": r.target.met(r.value)}
-        for r in rows
-        if r.target is not None
+        **(targets if isinstance(targets, dict) else {}),
+        **{
+            r.key: {"target": str(r.target), "pass": r.target.met(r.value)}
+            for r in rows
+            if r.target is not None
+        },
     }
     figures["meta"] = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -24,11 +24,19 @@ from bot.core.packs import declared_topics, expand_pack_paths, load_bank, read_p
 from bot.core.questions import Pack
 from bot.core.reloading import PackReloader
 from bot.logs import configure_logging
+from bot.sharding import ShardPlan, ShardPlanError
+from bot.storage.factory import sqlite_path
+from bot.storage.pg_connect import is_postgres_url
 from bot.storage.preflight import DatabaseRefused, check_database_file
 
 log = logging.getLogger(__name__)
 
 SCHEMA_ID = "https://quizbot.example/questions.schema.json"
+
+NOT_ON_POSTGRES = (
+    "quizbot: `{command}` works on SQLite files; on PostgreSQL use pg_dump and psql "
+    "(or `quizbot migrate-db` to copy the database into a SQLite file)"
+)
 
 
 def pack_schema() -> dict[str, object]:
@@ -77,11 +85,19 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def with_db(sub: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        sub.add_argument("--db", type=Path, help="SQLite database file (overrides QUIZBOT_DB)")
+        sub.add_argument(
+            "--db", help="SQLite database file or postgresql:// URL (overrides QUIZBOT_DB)"
+        )
         return sub
 
     run = with_db(commands.add_parser("run", help="run the Discord bot"))
     run.add_argument("--sync", action="store_true", help="sync slash commands before serving")
+    run.add_argument(
+        "--shard-count", type=int, help="Discord shards in all, across every process (PostgreSQL)"
+    )
+    run.add_argument(
+        "--shard-ids", help="the shards this process runs, e.g. 0,1 (default: all of them)"
+    )
     with_db(commands.add_parser("sync", help="sync Discord slash commands, then exit"))
     slack = with_db(commands.add_parser("slack", help="run the Slack app (Socket Mode by default)"))
     slack.add_argument(
@@ -102,6 +118,11 @@ def _parser() -> argparse.ArgumentParser:
     health = with_db(commands.add_parser("health", help="exit 0 when the bot looks healthy"))
     health.add_argument("--no-heartbeat", action="store_true", help="check the database only")
     with_db(commands.add_parser("guilds", help="list the servers and workspaces in a database"))
+    copy = commands.add_parser(
+        "migrate-db", help="copy a whole database between SQLite and PostgreSQL"
+    )
+    copy.add_argument("source", metavar="SRC", help="SQLite file or postgresql:// URL to copy")
+    copy.add_argument("dest", metavar="DEST", help="an empty (or new) database to copy into")
     forget = with_db(
         commands.add_parser("forget", help="delete every row about a member of a server")
     )
@@ -159,16 +180,30 @@ def _main(argv: Sequence[str] | None) -> int:
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     # Operations work on the database alone, so a broken pack never blocks a backup.
+    if args.command in ("backup", "export", "export-pack", "guilds") and is_postgres_url(
+        settings.db
+    ):
+        print(NOT_ON_POSTGRES.format(command=args.command), file=sys.stderr)
+        return 2
+    if args.command == "migrate-db":
+        from bot.ops.copydb import migrate_db_command
+
+        return migrate_db_command(args.source, args.dest)
+    if args.command == "forget" and is_postgres_url(settings.db):
+        from bot.ops.cli import forget_command
+
+        return forget_command(settings.db, args.guild, args.member, confirmed=args.yes)
+    db = sqlite_path(settings.db)
     if args.command in ("backup", "export", "export-pack", "guilds", "forget"):
-        check_database_file(settings.db, create=False)
+        check_database_file(db, create=False)
     if args.command == "backup":
         from bot.ops.cli import backup_command
 
-        return backup_command(settings.db, args.path)
+        return backup_command(db, args.path)
     if args.command == "export":
         from bot.ops.cli import export_command
 
-        return export_command(settings.db, args.guild, args.format)
+        return export_command(db, args.guild, args.format)
     if args.command == "export-pack":
         from bot.ops.export_pack import export_pack_command
 
@@ -176,15 +211,15 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         for path in expand_pack_paths(settings.pack_paths()):
             for slug, description in declared_topics(path).items():
                 topics.setdefault(slug, description)
-        return export_pack_command(settings.db, args.guild, args.out, topics)
+        return export_pack_command(db, args.guild, args.out, topics)
     if args.command == "guilds":
         from bot.ops.cli import guilds_command
 
-        return guilds_command(settings.db)
+        return guilds_command(db)
     if args.command == "forget":
         from bot.ops.cli import forget_command
 
-        return forget_command(settings.db, args.guild, args.member, confirmed=args.yes)
+        return forget_command(db, args.guild, args.member, confirmed=args.yes)
     if args.command == "health":
         from bot.ops.cli import health_command
 
@@ -217,13 +252,37 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(
             _reloading_on_sighup(run_slack(settings, bank, http_port=args.port), reloader)
         )
-    return _run_discord(args.command, settings, reloader, getattr(args, "sync", False))
+    return _run_discord(args, settings, reloader)
 
 
-def _run_discord(command: str, settings: Settings, reloader: PackReloader, sync: bool) -> int:
+def _shard_plan(args: argparse.Namespace, settings: Settings) -> ShardPlan | None:
+    """The shards to run, or None for one unsharded connection; ShardPlanError if unusable."""
+    count = getattr(args, "shard_count", None) or settings.shard_count
+    ids = getattr(args, "shard_ids", None) or settings.shard_ids
+    if count is None:
+        if ids is not None:
+            raise ShardPlanError("--shard-ids needs --shard-count")
+        return None
+    plan = ShardPlan.parse(count, ids)
+    if plan.count > 1 and not is_postgres_url(settings.db):
+        raise ShardPlanError(
+            f"--shard-count {plan.count} needs PostgreSQL (QUIZBOT_DB=postgresql://...): "
+            "a SQLite file serves one process"
+        )
+    return plan
+
+
+def _run_discord(args: argparse.Namespace, settings: Settings, reloader: PackReloader) -> int:
     from bot.adapters.discord_app.main import run_discord
 
-    serving = run_discord(settings, reloader.bank, sync=sync, serve=command == "run")
+    try:
+        shards = _shard_plan(args, settings)
+    except ShardPlanError as exc:
+        print(f"quizbot: {exc}", file=sys.stderr)
+        return 2
+    serve = args.command == "run"
+    sync = getattr(args, "sync", False)
+    serving = run_discord(settings, reloader.bank, sync=sync, serve=serve, shards=shards)
     return asyncio.run(_reloading_on_sighup(serving, reloader))
 
 

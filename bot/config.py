@@ -20,7 +20,9 @@ class Settings(BaseSettings):
         env_prefix="QUIZBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
     )
 
-    db: Path = Field(default=Path("quizbot.db"), description="SQLite database file.")
+    db: str = Field(
+        default="quizbot.db", description="SQLite database file, or a postgresql:// URL."
+    )
     # A comma-separated list in the environment, not JSON.
     packs: Annotated[list[Path], NoDecode] = Field(
         default_factory=list,
@@ -34,6 +36,13 @@ class Settings(BaseSettings):
         default="INFO", description="Log verbosity."
     )
     log_format: Literal["text", "json"] = Field(default="text", description="Log line format.")
+    shard_count: int | None = Field(
+        default=None,
+        description="Discord shards in all, across every process (needs PostgreSQL).",
+    )
+    shard_ids: str | None = Field(
+        default=None, description="The shards this process runs, comma-separated (e.g. 0,1)."
+    )
     dev_guild_id: int | None = Field(
         default=None,
         description="Discord server id to sync commands to instantly while developing.",
@@ -57,6 +66,12 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    @field_validator("db", mode="before")
+    @classmethod
+    def _path_as_text(cls, value: object) -> object:
+        # A URL is not a path (Path would fold its "//"), but a Path is a fine file name.
+        return str(value) if isinstance(value, Path) else value
 
     @field_validator("default_pack", mode="before")
     @classmethod

@@ -33,6 +33,10 @@ TICK_JOB = "tick"
 TICK_GRACE_S = 50
 # A reveal must happen however late it is.
 REVEAL_GRACE_S: int | None = None
+# With several processes, a reveal its owner has not done a minute after its time is taken
+# over by whichever process ticks first; the lease keeps the others off it meanwhile.
+OVERDUE_GRACE = timedelta(seconds=60)
+LEASE = timedelta(seconds=120)
 # Reveals due within this window get an exact job; later ones wait for a later tick.
 EXACT_WINDOW = timedelta(seconds=90)
 BATCH = 200
@@ -58,11 +62,14 @@ class QuizScheduler:
         scheduler: AsyncIOScheduler,
         *,
         owns_guild: Callable[[str], bool] = lambda guild_id: True,
+        sweep_as: str | None = None,
     ) -> None:
         self.service = service
         self.scheduler = scheduler
-        # With sharding, each process schedules only its own shards' guilds.
+        # With sharding, each process schedules only its own shards' guilds, and (named by
+        # `sweep_as`) takes over overdue reveals of any guild whose owner went away.
         self._owns_guild = owns_guild
+        self._sweep_as = sweep_as
         self.worker = DeliveryWorker(
             service.deliveries, service.store, service.clock, service.platform
         )
@@ -131,6 +138,7 @@ class QuizScheduler:
         with self._tracked():
             try:
                 await self._reveal_due()
+                await self._sweep_overdue()
                 await self._line_up_reveals()
                 await self._post_due()
                 await self.service.expire_practice()
@@ -153,11 +161,21 @@ class QuizScheduler:
             seen.update(p.post_id for p in batch)
             await asyncio.gather(*(self.run_reveal(p.post_id) for p in batch))
 
+    async def _sweep_overdue(self) -> None:
+        """Reveal posts of any guild overdue past the grace: their owner process is gone."""
+        if self._sweep_as is None:
+            return
+        posts = await self.service.claim_overdue(self._sweep_as, grace=OVERDUE_GRACE, lease=LEASE)
+        for post in posts:
+            log.info("post %s in guild %s: overdue, revealing it", post.post_id, post.guild_id)
+        await asyncio.gather(*(self.run_reveal(p.post_id) for p in posts))
+
     async def _line_up_reveals(self) -> None:
         service = self.service
         soon = service.clock.now() + EXACT_WINDOW
         for post in await service.store.due_reveals(service.platform, soon, BATCH * 5):
-            self.schedule_reveal(post)
+            if self._owns_guild(post.guild_id):
+                self.schedule_reveal(post)
 
     async def _post_due(self) -> None:
         service = self.service

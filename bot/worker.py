@@ -34,6 +34,7 @@ class DeliveryWorker:
         self._slots = asyncio.Semaphore(CONCURRENCY)
         self._wake = asyncio.Event()
         self._inflight: dict[int, asyncio.Task[None]] = {}
+        self._claiming = asyncio.Lock()
         self._loop: asyncio.Task[None] | None = None
         self._stopping = False
 
@@ -69,10 +70,15 @@ class DeliveryWorker:
         already in flight) has been tried."""
         started = 0
         while not self._stopping:
-            batch = await self._deliveries.claim_due()
+            # Claim and spawn together: a caller that finds nothing left to claim then sees,
+            # in _inflight, whatever a concurrent pass (the background loop) claimed just
+            # before it. With several connections (PostgreSQL) the two claims truly overlap.
+            async with self._claiming:
+                batch = await self._deliveries.claim_due()
+                tasks = [self._spawn(delivery) for delivery in batch]
             if not batch:
                 break
-            await asyncio.gather(*(self._spawn(delivery) for delivery in batch))
+            await asyncio.gather(*tasks)
             started += len(batch)
         if self._inflight:
             await asyncio.gather(*list(self._inflight.values()), return_exceptions=True)

@@ -1,8 +1,9 @@
-"""Shared fixtures: a controllable clock, a real SQLite store on tmp_path and the service."""
+"""Shared fixtures: a controllable clock, a real store (SQLite and PostgreSQL) and the service."""
 
 from __future__ import annotations
 
 import logging
+import os
 import random
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
@@ -14,8 +15,10 @@ from bot.core.admin import GuildAdmin
 from bot.core.model import Member, PostView
 from bot.core.questions import Difficulty
 from bot.core.service import QuizService
-from bot.storage.sqlite import SqliteStore
+from bot.storage.factory import ClosableStore
+from tests.databases import BACKENDS, Database, PgCluster, PostgresDatabase, SqliteDatabase
 from tests.fakes import FakeClock, RecordingPublisher, small_bank
+from tests.pg_server import running
 
 GUILD = "g1"
 CHANNEL = "c1"
@@ -39,16 +42,49 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "quiz.db"
 
 
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PgCluster]:
+    """QUIZBOT_TEST_PG_URL's server, else a throwaway one for the session; never skipped."""
+    given = os.environ.get("QUIZBOT_TEST_PG_URL")
+    if given:
+        cluster = PgCluster(given)
+        cluster.prepare_template()
+        yield cluster
+        cluster.drop_all()
+        return
+    with running() as server:
+        cluster = PgCluster(server.url())
+        cluster.prepare_template()
+        yield cluster
+
+
 @pytest.fixture
-async def store(db_path: Path) -> AsyncIterator[SqliteStore]:
-    """A real SQLite store, closed after the test."""
-    opened = await SqliteStore.open(db_path)
+async def pg_database(pg_cluster: PgCluster) -> AsyncIterator[PostgresDatabase]:
+    """A fresh, migrated PostgreSQL database, dropped after the test."""
+    url = await pg_cluster.create()
+    yield PostgresDatabase(url)
+    await pg_cluster.drop(url)
+
+
+@pytest.fixture(params=BACKENDS)
+def database(request: pytest.FixtureRequest, db_path: Path) -> Database:
+    """The test's database: runs once on a SQLite file and once on PostgreSQL."""
+    if request.param == "postgres":
+        found: Database = request.getfixturevalue("pg_database")
+        return found
+    return SqliteDatabase(db_path)
+
+
+@pytest.fixture
+async def store(database: Database) -> AsyncIterator[ClosableStore]:
+    """A real store on the test's database, closed after the test."""
+    opened = await database.open()
     yield opened
     await opened.close()
 
 
 @pytest.fixture
-def service(store: SqliteStore, clock: FakeClock, publisher: RecordingPublisher) -> QuizService:
+def service(store: ClosableStore, clock: FakeClock, publisher: RecordingPublisher) -> QuizService:
     """The service on the small bank, seeded randomness and the fake clock."""
     return QuizService(
         bank=small_bank(),

@@ -17,6 +17,8 @@ from tests.fake_discord import (
     StoredMessage,
     WaitTimeout,
     make_guild,
+    shard_of,
+    snowflake_on_shard,
 )
 
 # isort: split
@@ -474,3 +476,34 @@ async def test_group_subcommand_with_entity_options(
         )
     with pytest.raises(ValueError, match="missing required"):
         await fake.slash_command(None, general.id, alice, "admin", {}, subcommand="greet")
+
+
+async def test_each_shard_gets_only_its_guilds_and_their_events() -> None:
+    zero = make_guild("Zero", channels=("general",), id=snowflake_on_shard(0, 2))
+    one = make_guild("One", channels=("general",), id=snowflake_on_shard(1, 2))
+    async with FakeDiscord(guilds=[zero, one]) as fake:
+        client = discord.AutoShardedClient(
+            intents=discord.Intents(guilds=True, guild_messages=True),
+            shard_count=2,
+            shard_ids=[0, 1],
+        )
+        async with fake.run_client(client):
+            assert {login.shard for login in fake.gateway.logins.items} == {(0, 2), (1, 2)}
+            sessions = {session.shard: session for session in fake.gateway.sessions()}
+
+            def guild_events(shard: tuple[int, int], event: str) -> list[str]:
+                return [
+                    str(data.get("guild_id") or data.get("id"))
+                    for name, data in sessions[shard].dispatched
+                    if name == event
+                ]
+
+            assert guild_events((0, 2), "GUILD_CREATE") == [str(zero.id)]
+            assert guild_events((1, 2), "GUILD_CREATE") == [str(one.id)]
+            for guild in (zero, one):
+                channel = client.get_channel(guild.channels[0].id)
+                assert isinstance(channel, discord.TextChannel)
+                assert channel.guild.shard_id == shard_of(guild.id, 2)
+                await channel.send("hello")
+            assert guild_events((0, 2), "MESSAGE_CREATE") == [str(zero.id)]
+            assert guild_events((1, 2), "MESSAGE_CREATE") == [str(one.id)]

@@ -351,6 +351,17 @@ class Store(CommunityReads, Protocol):
         """When the earliest pending delivery can next be tried (due, or its claim lapsing)."""
         ...
 
+    async def claim_overdue(
+        self, platform: str, due_by: datetime, owner: str, now: datetime, lease_s: int, limit: int
+    ) -> list[Post]:
+        """Lease to `owner` up to `limit` delivered public posts of any guild still unrevealed
+        at `due_by`.
+
+        A post leased to another owner is skipped until its lease runs out, so when
+        several processes look at once each post goes to one of them.
+        """
+        ...
+
     async def answer_of(self, post_id: int, member_id: str) -> Answer | None:
         """A member's answer to a post."""
         ...

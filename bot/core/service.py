@@ -205,6 +205,15 @@ class QuizService:
         """Unrevealed posts of this platform, soonest reveal first."""
         return await self.store.open_posts(self.platform)
 
+    async def claim_overdue(
+        self, owner: str, *, grace: timedelta, lease: timedelta, limit: int = 50
+    ) -> list[Post]:
+        """Lease posts of any guild whose reveal is more than `grace` late (their owner is gone)."""
+        now = self.clock.now()
+        return await self.store.claim_overdue(
+            self.platform, now - grace, owner, now, int(lease.total_seconds()), limit
+        )
+
     # -- reading ----------------------------------------------------------------------
 
     async def post(self, post_id: int) -> Post:

@@ -16,7 +16,7 @@ from bot.ops.export import Format, export_stats
 from bot.ops.forget import forget
 from bot.ops.guilds import guild_exists, list_guilds
 from bot.ops.health import check_health
-from bot.ops.heartbeat import MAX_AGE_S, heartbeat_path
+from bot.ops.heartbeat import MAX_AGE_S, heartbeat_anchor, heartbeat_path
 
 
 def backup_command(db: Path, dest: Path) -> int:
@@ -66,21 +66,24 @@ def guilds_command(db: Path, out: TextIO | None = None) -> int:
 
 
 def health_command(
-    db: Path, *, heartbeat: bool = True, max_age_s: int = MAX_AGE_S, now: float | None = None
+    db: str | Path, *, heartbeat: bool = True, max_age_s: int = MAX_AGE_S, now: float | None = None
 ) -> int:
     """Print the health verdict: 0 healthy, 1 unhealthy (Docker HEALTHCHECK's convention)."""
-    beat = heartbeat_path(db) if heartbeat else None
+    beat = heartbeat_path(heartbeat_anchor(db)) if heartbeat else None
     ok, message = check_health(db, beat, max_age_s, time.time() if now is None else now)
     print(f"{'healthy' if ok else 'unhealthy'}: {message}", file=sys.stdout if ok else sys.stderr)
     return 0 if ok else 1
 
 
 def forget_command(
-    db: Path, guild_id: str, member_id: str, *, confirmed: bool, out: TextIO | None = None
+    db: str | Path, guild_id: str, member_id: str, *, confirmed: bool, out: TextIO | None = None
 ) -> int:
-    """Forget a member of a guild: 0 once deleted, 1 when nothing was (or was to be) deleted."""
+    """Forget a member of a guild: 0 once deleted, 1 when nothing was (or was to be) deleted.
+
+    `db` is a SQLite file or a PostgreSQL URL (there, an unknown guild simply has nothing).
+    """
     stream = out or sys.stdout
-    if not guild_exists(db, guild_id):
+    if isinstance(db, Path) and not guild_exists(db, guild_id):
         print(
             f"quizbot: forget failed: {db} has no server or workspace {guild_id!r}; "
             "`quizbot guilds` lists them",

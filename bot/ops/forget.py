@@ -11,17 +11,17 @@ from bot.core.model import Member
 from bot.core.moderation import Moderation
 from bot.core.ports import Clock
 from bot.core.service import QuizService
-from bot.storage.sqlite import SqliteStore
+from bot.storage.factory import open_store
 
 # Who the audit log names for an action taken from the shell.
 SHELL = Member("shell", "quizbot forget (shell)")
 
 
 async def forget(
-    db: Path, guild_id: str, member_id: str, *, confirmed: bool, clock: Clock
+    db: str | Path, guild_id: str, member_id: str, *, confirmed: bool, clock: Clock
 ) -> tuple[Footprint, bool]:
     """The member's rows in the guild, deleted (True) when `confirmed`, else only counted."""
-    store = await SqliteStore.open(db)
+    store = await open_store(db)
     try:
         # Forgetting needs no questions: the same use case the chat admins run, on no pack.
         service = QuizService(

@@ -6,17 +6,25 @@ import sqlite3
 from pathlib import Path
 
 from bot.ops.heartbeat import read_heartbeat
+from bot.ops.pg_health import check_pg_database
 from bot.ops.readonly import connect_readonly
+from bot.storage.factory import sqlite_path
 from bot.storage.migrate import migrations
+from bot.storage.pg_connect import is_postgres_url
 from bot.storage.preflight import DatabaseRefused, check_database_file
 
 # Tables every schema version has; a file without them is not (yet) a quizbot database.
 REQUIRED_TABLES = frozenset({"guilds", "posts", "answers", "member_stats", "level_stats"})
 
 
-def check_health(db: Path, heartbeat: Path | None, max_age_s: int, now: float) -> tuple[bool, str]:
+def check_health(
+    db: str | Path, heartbeat: Path | None, max_age_s: int, now: float
+) -> tuple[bool, str]:
     """(healthy, one-line reason); `heartbeat` None checks the database alone."""
-    ok, message = _check_database(db)
+    if is_postgres_url(db):
+        ok, message = check_pg_database(str(db))
+    else:
+        ok, message = _check_database(sqlite_path(db))
     if not ok or heartbeat is None:
         return ok, message
     try:

@@ -12,6 +12,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from bot.core.ports import Clock
+from bot.storage.factory import sqlite_path
+from bot.storage.pg_connect import is_postgres_url
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +22,14 @@ INTERVAL_S = 30
 MAX_AGE_S = 3 * INTERVAL_S
 
 RECHECK_S = 1.0
+
+
+def heartbeat_anchor(target: str | Path) -> Path:
+    """What the heartbeat file sits beside: the SQLite file, or for PostgreSQL (no local file)
+    a fixed name in the temp folder, one per container."""
+    if is_postgres_url(target):
+        return Path(tempfile.gettempdir()) / "quizbot-postgres"
+    return sqlite_path(target)
 
 
 def heartbeat_path(db: Path) -> Path:

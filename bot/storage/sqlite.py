@@ -153,6 +153,18 @@ class SqliteStore(CommunityReads, LearningReads, Queries):
         """When the earliest pending delivery can next be tried."""
         return await self._reads.next_delivery_at(platform)
 
+    async def claim_overdue(
+        self, platform: str, due_by: datetime, owner: str, now: datetime, lease_s: int, limit: int
+    ) -> list[Post]:
+        """Overdue public posts; one process owns a SQLite file, so no lease is needed."""
+        found = await self._all(
+            f"SELECT {POST_COLUMNS} FROM posts WHERE platform = ? AND revealed_at IS NULL "
+            "AND delivered_at IS NOT NULL AND reveal_at <= ? AND kind <> 'private' "
+            "ORDER BY reveal_at LIMIT ?",
+            (platform, ts(due_by), limit),
+        )
+        return [rows.post(row) for row in found]
+
     async def answer_of(self, post_id: int, member_id: str) -> Answer | None:
         """A member's answer to a post."""
         row = await self._one(

@@ -7,7 +7,7 @@ class they are mixed into.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -79,7 +79,7 @@ class Rows:
 
     _conn: aiosqlite.Connection
 
-    async def _row(self, sql: str, params: Sequence[Any]) -> Any:
+    async def _row(self, sql: str, params: Sequence[Any] | Mapping[str, Any]) -> Any:
         rows = await self._conn.execute_fetchall(sql, params)
         return next(iter(rows), None)
 

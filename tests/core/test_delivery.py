@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import random
-import sqlite3
-from contextlib import closing
 from datetime import datetime, timedelta
-from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,8 +14,8 @@ from bot.core.delivering import Result, backoff
 from bot.core.errors import DeliveryFailed, DeliveryPending
 from bot.core.model import Member, PostView
 from bot.core.service import QuizService
-from bot.storage.sqlite import SqliteStore
 from tests.conftest import CHANNEL, GUILD, delivered_daily, shown_draw
+from tests.databases import Database
 from tests.fakes import FakeClock, RecordingPublisher, small_bank
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -29,15 +27,14 @@ def right(view: PostView) -> int:
     return view.question.correct_index
 
 
-def deliveries(db: Path) -> list[tuple[str, str, int, str | None]]:
-    with closing(sqlite3.connect(db)) as conn, conn:
-        return conn.execute(
-            "SELECT kind, status, attempts, last_error FROM deliveries ORDER BY delivery_id"
-        ).fetchall()
+async def deliveries(database: Database) -> list[tuple[Any, ...]]:
+    return await database.rows(
+        "SELECT kind, status, attempts, last_error FROM deliveries ORDER BY delivery_id"
+    )
 
 
 async def test_a_reveal_edit_that_fails_is_retried_until_shown(
-    service: QuizService, publisher: RecordingPublisher, clock: FakeClock, db_path: Path
+    service: QuizService, publisher: RecordingPublisher, clock: FakeClock, database: Database
 ) -> None:
     view = await shown_draw(service, GUILD, CHANNEL, ALICE)
     publisher.down = True
@@ -51,13 +48,13 @@ async def test_a_reveal_edit_that_fails_is_retried_until_shown(
     clock.advance(seconds=5)
     assert await service.deliveries.run_due() == 1
     assert [r.post.post_id for r in publisher.reveals] == [view.post.post_id]
-    assert deliveries(db_path)[-1] == ("reveal", "done", 2, "503 Service Unavailable")
+    assert (await deliveries(database))[-1] == ("reveal", "done", 2, "503 Service Unavailable")
 
 
 async def test_the_reveal_edit_survives_a_stop_between_commit_and_edit(
-    db_path: Path, clock: FakeClock
+    database: Database, clock: FakeClock
 ) -> None:
-    first = await SqliteStore.open(db_path)
+    first = await database.open()
     before = RecordingPublisher()
     service = QuizService(
         bank=small_bank(), store=first, clock=clock, rng=random.Random(1), platform="t",
@@ -68,7 +65,7 @@ async def test_the_reveal_edit_survives_a_stop_between_commit_and_edit(
     await first.close()
     assert before.reveals == []
 
-    second = await SqliteStore.open(db_path)
+    second = await database.open()
     after = RecordingPublisher()
     try:
         restarted = QuizService(
@@ -83,7 +80,7 @@ async def test_the_reveal_edit_survives_a_stop_between_commit_and_edit(
 
 
 async def test_a_refused_reveal_gives_up_and_tells_the_admins(
-    service: QuizService, admin: GuildAdmin, publisher: RecordingPublisher, db_path: Path
+    service: QuizService, admin: GuildAdmin, publisher: RecordingPublisher, database: Database
 ) -> None:
     await admin.setup(GUILD, CHANNEL, "09:00", "Europe/Berlin")
     view = await shown_draw(service, GUILD, CHANNEL, ALICE)
@@ -92,7 +89,7 @@ async def test_a_refused_reveal_gives_up_and_tells_the_admins(
     await service.deliveries.run_due()
     status = await admin.status(GUILD)
     assert status.config.last_error == "Could not show a reveal: Missing Permissions (403)"
-    assert deliveries(db_path)[-1][:2] == ("reveal", "failed")
+    assert (await deliveries(database))[-1][:2] == ("reveal", "failed")
     assert await service.deliveries.run_due() == 0, "given up: not retried"
 
 
@@ -187,7 +184,7 @@ async def test_a_lost_answer_is_found_rather_than_posted_again(
     admin: GuildAdmin,
     clock: FakeClock,
     publisher: RecordingPublisher,
-    db_path: Path,
+    database: Database,
 ) -> None:
     await setup_daily(admin, clock)
     clock.set(datetime(2026, 11, 24, 9, 0, tzinfo=BERLIN))
@@ -200,7 +197,7 @@ async def test_a_lost_answer_is_found_rather_than_posted_again(
     assert len(publisher.published) == 1
     assert [a.number for a in publisher.attempts] == [1, 2]
     assert (await service.post(view.post.post_id)).message_id == f"msg-{view.post.post_id}"
-    assert deliveries(db_path) == [("post", "done", 2, "the answer was lost")]
+    assert (await deliveries(database)) == [("post", "done", 2, "the answer was lost")]
 
 
 async def test_postnow_tells_the_truth_through_an_outage(
@@ -258,9 +255,9 @@ async def test_a_draw_whose_handler_died_is_found_or_given_up(
 
 
 async def test_deliveries_resume_after_a_restart_without_waiting_for_the_lease(
-    db_path: Path, clock: FakeClock
+    database: Database, clock: FakeClock
 ) -> None:
-    first = await SqliteStore.open(db_path)
+    first = await database.open()
     service = QuizService(
         bank=small_bank(), store=first, clock=clock, rng=random.Random(1), platform="t",
         publisher=RecordingPublisher(),
@@ -270,7 +267,7 @@ async def test_deliveries_resume_after_a_restart_without_waiting_for_the_lease(
     [claimed] = await service.deliveries.claim_due()  # the worker took it, then died
     await first.close()
 
-    second = await SqliteStore.open(db_path)
+    second = await database.open()
     publisher = RecordingPublisher()
     try:
         restarted = QuizService(

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import sqlite3
-from contextlib import closing
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,8 +16,9 @@ from bot.core.questions import Difficulty
 from bot.core.review import should_remind
 from bot.core.reviewing import NOT_ANSWERED, NOT_REVEALED, Reviews
 from bot.core.service import QuizService
-from bot.storage.sqlite import SqliteStore
+from bot.storage.factory import ClosableStore
 from tests.conftest import CHANNEL, GUILD, posted_daily, shown_draw
+from tests.databases import Database
 from tests.fakes import FakeClock, RecordingNotifier
 
 ALICE, BOB = Member("u1", "Alice"), Member("u2", "Bob")
@@ -36,7 +34,7 @@ def wrong(view: PostView) -> int:
     return next(i for i in view.post.choice_order if i != right(view))
 
 
-async def card_of(store: SqliteStore, member: Member, question_id: str) -> Card | None:
+async def card_of(store: ClosableStore, member: Member, question_id: str) -> Card | None:
     found = await store.write(lambda tx: tx.cards(GUILD, question_id, [member.id]))
     stored = found.get(member.id)
     return Card.from_json(stored.state) if stored else None
@@ -53,7 +51,7 @@ async def answered_draw(
 
 @pytest.mark.parametrize("private", [False, True], ids=["draw", "practice"])
 async def test_every_graded_answer_schedules_the_card(
-    service: QuizService, store: SqliteStore, clock: FakeClock, private: bool
+    service: QuizService, store: ClosableStore, clock: FakeClock, private: bool
 ) -> None:
     answered_at = clock.now()
     hit = await answered_draw(
@@ -75,7 +73,7 @@ async def test_every_graded_answer_schedules_the_card(
 
 
 async def test_daily_answers_and_self_grades_schedule_cards(
-    service: QuizService, admin: GuildAdmin, store: SqliteStore, clock: FakeClock
+    service: QuizService, admin: GuildAdmin, store: ClosableStore, clock: FakeClock
 ) -> None:
     await admin.setup(GUILD, CHANNEL, "08:00", "UTC")
     daily = await posted_daily(service, GUILD)
@@ -96,7 +94,7 @@ async def test_daily_answers_and_self_grades_schedule_cards(
 
 
 async def test_review_serves_the_most_overdue_card_privately_for_no_points(
-    service: QuizService, reviews: Reviews, store: SqliteStore, clock: FakeClock
+    service: QuizService, reviews: Reviews, store: ClosableStore, clock: FakeClock
 ) -> None:
     older = await answered_draw(service, ALICE, correct=False, difficulty=Difficulty.JUNIOR)
     clock.advance(hours=2)
@@ -244,11 +242,8 @@ async def test_a_closed_inbox_is_tried_again_tomorrow_not_every_hour(
 
 
 async def test_cards_survive_a_restart(
-    db_path: Path, service: QuizService, store: SqliteStore
+    database: Database, service: QuizService, store: ClosableStore
 ) -> None:
     view = await answered_draw(service, ALICE, correct=True)
-    with closing(sqlite3.connect(db_path)) as conn, conn:
-        rows = conn.execute(
-            "SELECT member_id, question_id, answered, correct FROM review_cards"
-        ).fetchall()
+    rows = await database.rows("SELECT member_id, question_id, answered, correct FROM review_cards")
     assert rows == [(ALICE.id, view.question.id, 1, 1)]

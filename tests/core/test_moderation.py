@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-from contextlib import closing
-from pathlib import Path
-
 import pytest
 
 from bot.core.audit import AUDIT_SHOWN, AuditedAdmin
@@ -16,6 +12,7 @@ from bot.core.questions import Difficulty
 from bot.core.reviewing import Reviews
 from bot.core.service import QuizService
 from tests.conftest import CHANNEL, GUILD, shown_draw
+from tests.databases import Database
 from tests.fakes import FakeClock
 
 ALICE, BOB, ADMIN = Member("u1", "Alice"), Member("u2", "Bob"), Member("a1", "Admin")
@@ -28,36 +25,30 @@ def right(view: PostView) -> int:
     return correct
 
 
-def rows_about(db: Path, member_id: str, guild_id: str = GUILD) -> dict[str, int]:
+async def rows_about(database: Database, member_id: str, guild_id: str = GUILD) -> dict[str, int]:
     """Rows naming the member in the guild, per table (answers through their posts)."""
-    with closing(sqlite3.connect(db)) as conn, conn:
-        tables = [
-            row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-        ]
-        found = {}
-        for table in tables:
-            columns = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
-            for column in ("member_id", "owner_id", "target_id", "actor_id"):
-                if column not in columns:
-                    continue
-                if "guild_id" in columns:
-                    sql = f"SELECT COUNT(*) FROM {table} WHERE {column} = ? AND guild_id = ?"
-                    params: tuple[str, ...] = (member_id, guild_id)
-                else:
-                    sql = (
-                        f"SELECT COUNT(*) FROM {table} AS t JOIN posts AS p "
-                        f"ON p.post_id = t.post_id WHERE t.{column} = ? AND p.guild_id = ?"
-                    )
-                    params = (member_id, guild_id)
-                (count,) = conn.execute(sql, params).fetchone()
-                if count:
-                    found[f"{table}.{column}"] = count
-        (bags,) = conn.execute(
-            "SELECT COUNT(*) FROM bags WHERE bag_key LIKE ? AND guild_id = ?",
-            (f"private:{member_id}:%", guild_id),
-        ).fetchone()
-        if bags:
-            found["bags"] = bags
+    found = {}
+    for table, columns in sorted((await database.columns()).items()):
+        for column in ("member_id", "owner_id", "target_id", "actor_id"):
+            if column not in columns:
+                continue
+            if "guild_id" in columns:
+                sql = f"SELECT COUNT(*) FROM {table} WHERE {column} = ? AND guild_id = ?"
+            else:
+                sql = (
+                    f"SELECT COUNT(*) FROM {table} AS t JOIN posts AS p "
+                    f"ON p.post_id = t.post_id WHERE t.{column} = ? AND p.guild_id = ?"
+                )
+            [(count,)] = await database.rows(sql, member_id, guild_id)
+            if count:
+                found[f"{table}.{column}"] = count
+    [(bags,)] = await database.rows(
+        "SELECT COUNT(*) FROM bags WHERE bag_key LIKE ? AND guild_id = ?",
+        f"private:{member_id}:%",
+        guild_id,
+    )
+    if bags:
+        found["bags"] = bags
     return found
 
 
@@ -75,13 +66,13 @@ async def play_a_little(service: QuizService, reviews: Reviews, guild: str = GUI
 
 
 async def test_forget_deletes_every_row_about_the_member_in_that_guild_only(
-    service: QuizService, reviews: Reviews, moderation: Moderation, db_path: Path
+    service: QuizService, reviews: Reviews, moderation: Moderation, database: Database
 ) -> None:
     await play_a_little(service, reviews)
     await play_a_little(service, reviews, OTHER_GUILD)
     await moderation.apply(GUILD, MemberAction.EXCLUDE, ALICE, by=ADMIN)
     await moderation.apply(GUILD, MemberAction.INCLUDE, ALICE, by=ADMIN)
-    before = rows_about(db_path, ALICE.id)
+    before = await rows_about(database, ALICE.id)
     assert {"answers.member_id", "member_stats.member_id", "review_cards.member_id"} <= set(before)
 
     preview = await moderation.footprint(GUILD, ALICE.id)
@@ -90,8 +81,8 @@ async def test_forget_deletes_every_row_about_the_member_in_that_guild_only(
     deleted = await moderation.forget(GUILD, ALICE, by=ADMIN)
 
     assert deleted == preview
-    assert rows_about(db_path, ALICE.id) == {}
-    assert rows_about(db_path, ALICE.id, OTHER_GUILD) != {}, "other guilds keep theirs"
+    assert await rows_about(database, ALICE.id) == {}
+    assert await rows_about(database, ALICE.id, OTHER_GUILD) != {}, "other guilds keep theirs"
     bob = await service.stats(GUILD, BOB.id)
     assert bob is not None
     assert bob.points == 6

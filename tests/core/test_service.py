@@ -1,13 +1,10 @@
-"""The engine's use cases on a real SQLite file, with a controllable clock."""
+"""The engine's use cases on each real store (SQLite and PostgreSQL), with a controllable clock."""
 
 from __future__ import annotations
 
 import asyncio
 import random
-import sqlite3
-from contextlib import closing
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -25,8 +22,9 @@ from bot.core.errors import (
 from bot.core.model import Member, MemberStats, Period, PostKind, PostView, RankBy, Tally
 from bot.core.questions import Difficulty
 from bot.core.service import QuizService
-from bot.storage.sqlite import SqliteStore
+from bot.storage.factory import ClosableStore
 from tests.conftest import CHANNEL, GUILD, delivered_daily, shown_draw
+from tests.databases import Database
 from tests.fakes import FakeClock, RecordingPublisher, small_bank
 
 ALICE, BOB, CAROL = Member("u1", "Alice"), Member("u2", "Bob"), Member("u3", "Carol")
@@ -126,9 +124,9 @@ async def test_concurrent_reveals_reveal_once(
 
 
 async def test_reveal_happens_once_across_a_restart(
-    db_path: Path, clock: FakeClock, publisher: RecordingPublisher
+    database: Database, clock: FakeClock, publisher: RecordingPublisher
 ) -> None:
-    first = await SqliteStore.open(db_path)
+    first = await database.open()
     service = QuizService(
         bank=small_bank(),
         store=first,
@@ -141,7 +139,7 @@ async def test_reveal_happens_once_across_a_restart(
     await service.answer(view.post.post_id, ALICE, choice=right(view))
     await first.close()
 
-    second = await SqliteStore.open(db_path)
+    second = await database.open()
     try:
         restarted = QuizService(
             bank=small_bank(),
@@ -161,7 +159,7 @@ async def test_reveal_happens_once_across_a_restart(
         await second.close()
 
 
-async def test_thousand_concurrent_answers(service: QuizService, db_path: Path) -> None:
+async def test_thousand_concurrent_answers(service: QuizService, database: Database) -> None:
     view = await shown_draw(service, GUILD, CHANNEL, ALICE)
     members = [Member(f"m{i}", f"Member {i}") for i in range(1000)]
     choices = [right(view) if i % 4 == 0 else wrong(view) for i in range(1000)]
@@ -174,17 +172,66 @@ async def test_thousand_concurrent_answers(service: QuizService, db_path: Path) 
     )
     revealed = await service.reveal(view.post.post_id)
 
-    with closing(sqlite3.connect(db_path)) as conn, conn:
-        (rows,) = conn.execute(
-            "SELECT COUNT(*) FROM answers WHERE post_id = ?", (view.post.post_id,)
-        ).fetchone()
+    [(rows,)] = await database.rows(
+        "SELECT COUNT(*) FROM answers WHERE post_id = ?", view.post.post_id
+    )
     assert rows == 1000
     assert revealed is not None
     assert (revealed.tally.answered, revealed.tally.correct) == (1000, 250)
 
 
+async def test_answers_racing_the_reveal_are_counted_exactly_when_acknowledged(
+    service: QuizService, database: Database
+) -> None:
+    view = await shown_draw(service, GUILD, CHANNEL, ALICE)
+    post_id = view.post.post_id
+    members = [Member(f"r{i}", f"Racer {i}") for i in range(300)]
+
+    async def answer(member: Member) -> bool:
+        try:
+            await service.answer(post_id, member, choice=right(view))
+        except PostClosed:
+            return False
+        return True
+
+    early = [asyncio.create_task(answer(m)) for m in members[:150]]
+    await asyncio.wait(early, return_when=asyncio.FIRST_COMPLETED)
+    reveal = asyncio.create_task(service.reveal(post_id))
+    late = [asyncio.create_task(answer(m)) for m in members[150:]]
+    acked = sum(await asyncio.gather(*early, *late))
+    revealed = await reveal
+
+    assert revealed is not None
+    assert acked >= 1
+    assert revealed.tally.answered == revealed.tally.correct == acked
+    [(stored,)] = await database.rows("SELECT COUNT(*) FROM answers WHERE post_id = ?", post_id)
+    [(answered, points)] = await database.rows(
+        "SELECT SUM(answered), SUM(points) FROM member_stats WHERE guild_id = ?", GUILD
+    )
+    assert stored == answered == acked
+    assert points == acked * view.question.difficulty.points
+
+
+async def test_only_public_posts_overdue_past_the_grace_are_claimed(
+    service: QuizService, clock: FakeClock
+) -> None:
+    public = await shown_draw(service, GUILD, CHANNEL, ALICE)
+    private = await service.draw(GUILD, CHANNEL, BOB, private=True)
+    grace, lease = timedelta(seconds=60), timedelta(seconds=120)
+
+    clock.set(public.post.reveal_at + timedelta(seconds=59))
+    assert await service.claim_overdue("sweeper", grace=grace, lease=lease) == []
+    clock.set(private.post.reveal_at + timedelta(minutes=5))
+    claimed = await service.claim_overdue("sweeper", grace=grace, lease=lease)
+    assert [post.post_id for post in claimed] == [public.post.post_id]
+
+    await service.reveal(public.post.post_id)
+    clock.advance(hours=1)
+    assert await service.claim_overdue("sweeper", grace=grace, lease=lease) == []
+
+
 async def test_one_member_answering_twice_concurrently_keeps_the_last(
-    service: QuizService, db_path: Path
+    service: QuizService, database: Database
 ) -> None:
     view = await shown_draw(service, GUILD, CHANNEL, ALICE)
     await service.view(view.post.post_id)
@@ -192,10 +239,7 @@ async def test_one_member_answering_twice_concurrently_keeps_the_last(
         service.answer(view.post.post_id, ALICE, choice=right(view)),
         service.answer(view.post.post_id, ALICE, choice=wrong(view)),
     )
-    with closing(sqlite3.connect(db_path)) as conn, conn:
-        rows = conn.execute(
-            "SELECT choice FROM answers WHERE post_id = ?", (view.post.post_id,)
-        ).fetchall()
+    rows = await database.rows("SELECT choice FROM answers WHERE post_id = ?", view.post.post_id)
     assert rows == [(wrong(view),)]
 
 
@@ -222,11 +266,11 @@ async def test_draw_filters(service: QuizService) -> None:
 
 
 async def test_shuffle_bag_never_repeats_until_used_up_even_across_restarts(
-    db_path: Path, clock: FakeClock
+    database: Database, clock: FakeClock
 ) -> None:
     seen: list[str] = []
     for round_ in range(2):
-        store = await SqliteStore.open(db_path)
+        store = await database.open()
         service = QuizService(
             bank=small_bank(), store=store, clock=clock, rng=random.Random(round_), platform="t"
         )
@@ -306,6 +350,51 @@ async def daily_round(
     clock.advance(hours=8)
     assert await service.reveal(view.post.post_id) is not None
     return view
+
+
+async def test_stored_totals_equal_what_the_answers_imply(
+    service: QuizService, admin: GuildAdmin, clock: FakeClock, database: Database
+) -> None:
+    await setup_daily(admin)
+    rng = random.Random(11)
+    members = [Member(f"t{i}", f"Total {i}") for i in range(8)]
+    day = datetime(2026, 11, 23)
+    for offset in range(4):
+        await daily_round(
+            service,
+            clock,
+            day + timedelta(days=offset),
+            {m: rng.random() < 0.6 for m in rng.sample(members, 5)},
+        )
+        draw = await shown_draw(service, GUILD, f"draws-{offset}", members[0])
+        for member in rng.sample(members, 4):
+            await service.answer(
+                draw.post.post_id, member, choice=rng.choice(draw.post.choice_order)
+            )
+        await service.reveal(draw.post.post_id)
+
+    answers = await database.rows(
+        "SELECT a.member_id, p.difficulty, CASE WHEN a.correct THEN 1 ELSE 0 END "
+        "FROM answers AS a JOIN posts AS p ON p.post_id = a.post_id WHERE p.guild_id = ?",
+        GUILD,
+    )
+    implied: dict[str, tuple[int, int, int]] = {}
+    for member_id, level, correct in answers:
+        answered, right_count, points = implied.get(member_id, (0, 0, 0))
+        implied[member_id] = (
+            answered + 1,
+            right_count + correct,
+            points + correct * Difficulty(level).points,
+        )
+    stored = await database.rows(
+        "SELECT member_id, answered, correct, points FROM member_stats WHERE guild_id = ?", GUILD
+    )
+    assert {row[0]: tuple(row[1:]) for row in stored} == implied
+    by_level = await database.rows(
+        "SELECT SUM(answered), SUM(correct), SUM(points) FROM level_stats WHERE guild_id = ?",
+        GUILD,
+    )
+    assert by_level == [tuple(sum(v[i] for v in implied.values()) for i in range(3))]
 
 
 async def test_streak_grows_breaks_and_keeps_best(
@@ -571,7 +660,7 @@ async def test_status_reports_next_post_in_guild_time(admin: GuildAdmin, clock: 
 
 
 async def test_a_post_whose_question_left_the_packs_still_closes(
-    store: SqliteStore, clock: FakeClock, publisher: RecordingPublisher
+    store: ClosableStore, clock: FakeClock, publisher: RecordingPublisher
 ) -> None:
     before = QuizService(
         bank=small_bank(), store=store, clock=clock, rng=random.Random(1), platform="test"
@@ -591,7 +680,7 @@ async def test_a_post_whose_question_left_the_packs_still_closes(
 
 
 async def test_a_zone_change_before_the_reveal_keeps_the_points_in_the_posting_week(
-    service: QuizService, admin: GuildAdmin, clock: FakeClock, db_path: Path
+    service: QuizService, admin: GuildAdmin, clock: FakeClock, database: Database
 ) -> None:
     clock.set(datetime(2026, 11, 29, 12, 0, tzinfo=ZoneInfo("Europe/Berlin")))
     await admin.setup(GUILD, CHANNEL, "22:00", "Europe/Berlin")
@@ -602,8 +691,7 @@ async def test_a_zone_change_before_the_reveal_keeps_the_points_in_the_posting_w
     await service.answer(view.post.post_id, ALICE, choice=right(view))
     await admin.setup(GUILD, CHANNEL, "22:00", "Pacific/Auckland")  # Monday there: W49
     await service.reveal(view.post.post_id)
-    with closing(sqlite3.connect(db_path)) as conn, conn:
-        periods = {row[0] for row in conn.execute("SELECT period FROM period_points")}
+    periods = {row[0] for row in await database.rows("SELECT period FROM period_points")}
     assert periods == {"2026-W48", "2026-11"}
 
 
@@ -657,7 +745,7 @@ async def test_a_forged_post_id_is_no_post(service: QuizService, post_id: int) -
 
 
 async def test_a_pack_edit_that_drops_choices_closes_the_open_post(
-    service: QuizService, store: SqliteStore, clock: FakeClock
+    service: QuizService, store: ClosableStore, clock: FakeClock
 ) -> None:
     view = await shown_draw(service, GUILD, CHANNEL, ALICE, difficulty=Difficulty.ENTRY)
     original = view.question

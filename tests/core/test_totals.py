@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import random
-import sqlite3
 from collections import defaultdict
-from contextlib import closing
 from datetime import datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.core.admin import GuildAdmin
@@ -25,84 +22,88 @@ from bot.core.model import Member, PostView
 from bot.core.moderation import Moderation
 from bot.core.questions import Difficulty
 from bot.core.service import QuizService
-from bot.storage.sqlite import SqliteStore
+from bot.storage.factory import ClosableStore
 from tests.conftest import GUILD, delivered_daily, shown_draw
+from tests.databases import Database
 from tests.fakes import FakeClock, RecordingPublisher, question, small_bank
 
 BERLIN = ZoneInfo("Europe/Berlin")
 Totals = dict[object, tuple[int, int, int]]
 
 
-def reference(db: Path) -> tuple[Totals, dict[tuple[str, str], int], dict[str, tuple[int, int]]]:
+async def reference(
+    database: Database,
+) -> tuple[Totals, dict[tuple[str, str], int], dict[str, tuple[int, int]]]:
     """Totals, period points and (current, best) streaks from answers and posts alone."""
     totals: dict[object, list[int]] = defaultdict(lambda: [0, 0, 0])
     periods: dict[tuple[str, str], int] = defaultdict(int)
-    with closing(sqlite3.connect(db)) as conn, conn:
-        graded = conn.execute(
-            "SELECT a.member_id, a.correct, p.difficulty, p.week_key, p.month_key "
-            "FROM answers a JOIN posts p USING (post_id) "
-            "WHERE p.kind != 'private' AND p.voided_at IS NULL AND a.correct IS NOT NULL"
-        ).fetchall()
-        for member, correct, level, week, month in graded:
-            points = Difficulty(level).points * correct
-            for key in (member, (member, level)):
-                totals[key][0] += 1
-                totals[key][1] += correct
-                totals[key][2] += points
-            if correct:
-                periods[(member, week)] += points
-                periods[(member, month)] += points
-        dailies = conn.execute(
-            "SELECT post_id, revealed_at FROM posts WHERE kind = 'daily' "
-            "AND daily_seq IS NOT NULL ORDER BY daily_seq"
-        ).fetchall()
-        members = [m for (m,) in conn.execute("SELECT DISTINCT member_id FROM answers")]
-        streaks: dict[str, tuple[int, int]] = {}
-        for member in members:
-            streak = best = held = run = 0
-            for index, (post_id, _) in enumerate(dailies):
-                next_reveal = dailies[index + 1][1] if index + 1 < len(dailies) else None
-                row = conn.execute(
-                    "SELECT correct, self_graded, graded_at FROM answers "
-                    "WHERE post_id = ? AND member_id = ?",
-                    (post_id, member),
-                ).fetchone()
-                # A self-grade moves a streak only if it came before the next daily's reveal.
-                counts = row is not None and row[0] is not None
-                if counts and row[1] and next_reveal is not None:
-                    counts = row[2] < next_reveal
-                alive = streak > 0
-                if counts and row[0] == 1:
-                    run = (run if alive else 0) + 1
-                    if run >= 7:  # a streak saver earned (at most 2 held)
-                        held, run = min(held + 1, 2), 0
-                    streak += 1
-                elif row is None or counts:  # missed, or graded wrong: a saver may bridge it
-                    if alive and held > 0:
-                        held, run = held - 1, 0
-                    else:
-                        streak, run = 0, 0
-                else:  # an answer graded too late, or never: the streak ends, savers stay
-                    streak = 0
-                best = max(best, streak)
-            streaks[member] = (streak, best)
+    graded = await database.rows(
+        "SELECT a.member_id, a.correct, p.difficulty, p.week_key, p.month_key "
+        "FROM answers a JOIN posts p USING (post_id) "
+        "WHERE p.kind != 'private' AND p.voided_at IS NULL AND a.correct IS NOT NULL"
+    )
+    for member, correct, level, week, month in graded:
+        correct = int(correct)  # a flag: 0/1 on SQLite, a boolean on PostgreSQL
+        points = Difficulty(level).points * correct
+        for key in (member, (member, level)):
+            totals[key][0] += 1
+            totals[key][1] += correct
+            totals[key][2] += points
+        if correct:
+            periods[(member, week)] += points
+            periods[(member, month)] += points
+    dailies = await database.rows(
+        "SELECT post_id, revealed_at FROM posts WHERE kind = 'daily' "
+        "AND daily_seq IS NOT NULL ORDER BY daily_seq"
+    )
+    members = [m for (m,) in await database.rows("SELECT DISTINCT member_id FROM answers")]
+    streaks: dict[str, tuple[int, int]] = {}
+    for member in members:
+        streak = best = held = run = 0
+        for index, (post_id, _) in enumerate(dailies):
+            next_reveal = dailies[index + 1][1] if index + 1 < len(dailies) else None
+            found = await database.rows(
+                "SELECT correct, self_graded, graded_at FROM answers "
+                "WHERE post_id = ? AND member_id = ?",
+                post_id,
+                member,
+            )
+            row = found[0] if found else None
+            # A self-grade moves a streak only if it came before the next daily's reveal.
+            counts = row is not None and row[0] is not None
+            if counts and row is not None and row[1] and next_reveal is not None:
+                counts = row[2] < next_reveal
+            alive = streak > 0
+            if counts and row is not None and row[0] == 1:
+                run = (run if alive else 0) + 1
+                if run >= 7:  # a streak saver earned (at most 2 held)
+                    held, run = min(held + 1, 2), 0
+                streak += 1
+            elif row is None or counts:  # missed, or graded wrong: a saver may bridge it
+                if alive and held > 0:
+                    held, run = held - 1, 0
+                else:
+                    streak, run = 0, 0
+            else:  # an answer graded too late, or never: the streak ends, savers stay
+                streak = 0
+            best = max(best, streak)
+        streaks[member] = (streak, best)
     return {k: (v[0], v[1], v[2]) for k, v in totals.items()}, dict(periods), streaks
 
 
 async def stored(
-    service: QuizService, db: Path
+    service: QuizService, database: Database
 ) -> tuple[Totals, dict[tuple[str, str], int], dict[str, tuple[int, int]]]:
     """The same figures as the bot keeps and shows them."""
     totals: Totals = {}
     periods: dict[tuple[str, str], int] = {}
     streaks: dict[str, tuple[int, int]] = {}
-    with closing(sqlite3.connect(db)) as conn, conn:
-        members = [m for (m,) in conn.execute("SELECT DISTINCT member_id FROM answers")]
-        for member, period, points in conn.execute(
-            "SELECT member_id, period, points FROM period_points"
-        ):
-            if points:
-                periods[(member, period)] = points
+    members = [m for (m,) in await database.rows("SELECT DISTINCT member_id FROM answers")]
+    for member, period, points in await database.rows(
+        "SELECT member_id, period, points FROM period_points"
+    ):
+        if points:
+            periods[(member, period)] = points
     for member in members:
         stats = await service.stats(GUILD, member)
         if stats is None:
@@ -144,7 +145,7 @@ async def self_grade_some(
 
 
 async def test_stored_totals_match_a_recomputation_from_the_answers(
-    store: SqliteStore, clock: FakeClock, publisher: RecordingPublisher, db_path: Path
+    store: ClosableStore, clock: FakeClock, publisher: RecordingPublisher, database: Database
 ) -> None:
     # Plenty of open questions, so that dailies are often self-graded (in time or late).
     opens = [
@@ -209,14 +210,13 @@ async def test_stored_totals_match_a_recomputation_from_the_answers(
         ]
         await service.deliveries.run_due()
         # Checked every day: a wrong step can heal by the end of a session.
-        assert await stored(service, db_path) == reference(db_path), f"day {day}"
-    with closing(sqlite3.connect(db_path)) as conn, conn:
-        voided = conn.execute("SELECT COUNT(*) FROM posts WHERE voided_at IS NOT NULL").fetchone()
-        late = conn.execute(
-            "SELECT COUNT(*) FROM answers a JOIN posts p USING (post_id) "
-            "WHERE a.self_graded = 1 AND p.kind = 'daily' AND a.graded_at > ("
-            "  SELECT MIN(n.revealed_at) FROM posts n WHERE n.kind = 'daily' "
-            "  AND n.daily_seq > p.daily_seq)"
-        ).fetchone()
+        assert await stored(service, database) == await reference(database), f"day {day}"
+    [voided] = await database.rows("SELECT COUNT(*) FROM posts WHERE voided_at IS NOT NULL")
+    [late] = await database.rows(
+        "SELECT COUNT(*) FROM answers a JOIN posts p USING (post_id) "
+        "WHERE a.self_graded AND p.kind = 'daily' AND a.graded_at > ("
+        "  SELECT MIN(n.revealed_at) FROM posts n WHERE n.kind = 'daily' "
+        "  AND n.daily_seq > p.daily_seq)"
+    )
     assert voided == (1,), "the session covered a daily that never counted"
     assert late[0] > 0, "the session covered self-grades after the next daily"

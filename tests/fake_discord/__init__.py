@@ -16,7 +16,7 @@ Example::
 from . import _compat  # noqa: F401  (must run before anything imports discord)
 
 # isort: split
-from .gateway import GatewayConnection, GatewayLogin
+from .gateway import GatewayConnection, GatewayLogin, shard_of
 from .interactions import FakeInteraction, InteractionEvent, OptionValue
 from .models import (
     ADMINISTRATOR,
@@ -41,6 +41,7 @@ from .models import (
     StoredMessage,
     make_guild,
     make_user,
+    snowflake_on_shard,
 )
 from .server import FakeDiscord
 from .waiting import DEFAULT_TIMEOUT, ClientError, WaitTimeout
@@ -77,4 +78,6 @@ __all__ = [
     "WaitTimeout",
     "make_guild",
     "make_user",
+    "shard_of",
+    "snowflake_on_shard",
 ]

@@ -1,4 +1,10 @@
-"""The fake gateway: HELLO, IDENTIFY/READY/GUILD_CREATE, heartbeats, RESUME and dispatches."""
+"""The fake gateway: HELLO, IDENTIFY/READY/GUILD_CREATE, heartbeats, RESUME and dispatches.
+
+Shards: a connection that IDENTIFYs with `shard: [id, count]` is told about, and sent the
+events of, only the guilds with `(guild_id >> 22) % count == id`; events without a guild
+(DMs) go to shard 0, as on Discord. Several connections, from one process or many, may be
+open at once.
+"""
 
 from __future__ import annotations
 
@@ -32,6 +38,25 @@ PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | (1 << 15)
 """GUILD_MEMBERS | GUILD_PRESENCES | MESSAGE_CONTENT."""
 
 
+def shard_of(guild_id: int, shard_count: int) -> int:
+    """The shard that carries a guild's events (Discord's formula)."""
+    return (guild_id >> 22) % shard_count
+
+
+def shard_owns(shard: tuple[int, int] | None, guild_id: int | None) -> bool:
+    """Whether a connection identified as `shard` (None: unsharded) gets this guild's events."""
+    if shard is None:
+        return True
+    if guild_id is None:
+        return shard[0] == 0
+    return shard_of(guild_id, shard[1]) == shard[0]
+
+
+def _guild_of(data: JSON) -> int | None:
+    raw = data.get("guild_id") if isinstance(data, dict) else None
+    return int(raw) if raw is not None else None
+
+
 @dataclass(frozen=True)
 class GatewayConnection:
     """What a client asked for when it opened the websocket (query string, compression)."""
@@ -62,6 +87,7 @@ class GatewaySession:
     token: str | None = None
     shard: tuple[int, int] | None = None
     received: list[JSON] = field(default_factory=list)
+    dispatched: list[tuple[str, JSON]] = field(default_factory=list)
     _queue: asyncio.Queue[JSON | None] = field(default_factory=asyncio.Queue)
     _compressor: Any = None
 
@@ -80,6 +106,7 @@ class GatewaySession:
 
     def dispatch(self, event: str, data: JSON) -> None:
         """Queue a DISPATCH event; its sequence number is assigned when sent."""
+        self.dispatched.append((event, data))
         self._queue.put_nowait({"op": OP_DISPATCH, "d": data, "t": event})
 
     def stop_writer(self) -> None:
@@ -129,7 +156,8 @@ class Gateway:
         self.heartbeats = 0
         self.presence_updates: list[JSON] = []
         self.current: GatewaySession | None = None
-        self._sessions: dict[str, tuple[str | None, int, int]] = {}
+        self._live: list[GatewaySession] = []
+        self._sessions: dict[str, tuple[str | None, int, int, tuple[int, int] | None]] = {}
         self._backlog: list[tuple[str, JSON]] = []
         self._open: set[GatewaySession] = set()
         self._intents = 0
@@ -141,12 +169,23 @@ class Gateway:
         return self._intents
 
     def dispatch(self, event: str, data: JSON) -> None:
-        """Send to the current session, or keep for replay on RESUME if disconnected."""
-        session = self.current
-        if session is not None and session.identified:
-            session.dispatch(event, data)
-        else:
-            self._backlog.append((event, data))
+        """Send to the newest session whose shard owns the event's guild, or keep the event
+        for replay when that shard RESUMEs."""
+        guild_id = _guild_of(data)
+        for session in reversed(self._live):
+            if session.identified and shard_owns(session.shard, guild_id):
+                session.dispatch(event, data)
+                return
+        self._backlog.append((event, data))
+
+    def sessions(self) -> list[GatewaySession]:
+        """The open, identified connections (one per shard and process)."""
+        return [session for session in self._live if session.identified]
+
+    def _take_backlog(self, shard: tuple[int, int] | None) -> list[tuple[str, JSON]]:
+        mine = [(e, d) for e, d in self._backlog if shard_owns(shard, _guild_of(d))]
+        self._backlog = [(e, d) for e, d in self._backlog if not shard_owns(shard, _guild_of(d))]
+        return mine
 
     def request_reconnect(self) -> None:
         """Send opcode 7 RECONNECT; discord.py then reconnects and RESUMEs."""
@@ -187,7 +226,14 @@ class Gateway:
             session.stop_writer()
             await writer
             if session.session_id is not None:
-                self._sessions[session.session_id] = (session.token, session.seq, session.intents)
+                self._sessions[session.session_id] = (
+                    session.token,
+                    session.seq,
+                    session.intents,
+                    session.shard,
+                )
+            if session in self._live:
+                self._live.remove(session)
         return ws
 
     async def _on_payload(self, session: GatewaySession, payload: JSON) -> None:
@@ -219,13 +265,10 @@ class Gateway:
         session.session_id = secrets.token_hex(16)
         session.token, session.intents, session.shard = token, intents, shard
         self._intents = intents
-        self._backlog.clear()
+        self._take_backlog(shard)  # a new session starts afresh: nothing old is replayed
         self.current = session
-        guilds = [
-            g
-            for g in self.state.guilds.values()
-            if shard is None or (g.id >> 22) % shard[1] == shard[0]
-        ]
+        self._live.append(session)
+        guilds = [g for g in self.state.guilds.values() if shard_owns(shard, g.id)]
         ready: JSON = {
             "v": 10,
             "user": self.state.bot_user.to_payload(),
@@ -254,12 +297,12 @@ class Gateway:
         if known is None or known[0] != data.get("token"):
             session.send_op(OP_INVALID_SESSION, False)
             return
-        session.token, session.seq, session.intents = known
+        session.token, session.seq, session.intents, session.shard = known
         session.session_id = session_id
         self.current = session
-        for event, payload in self._backlog:
+        self._live.append(session)
+        for event, payload in self._take_backlog(session.shard):
             session.dispatch(event, payload)
-        self._backlog.clear()
         session.dispatch("RESUMED", {"_trace": ["fake-discord"]})
         self.logins.append(GatewayLogin("resume", session_id, session.intents, session.shard))
 

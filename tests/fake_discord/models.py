@@ -90,6 +90,13 @@ def snowflake(when: dt.datetime | None = None) -> int:
     return ((ms - DISCORD_EPOCH_MS) << 22) | increment
 
 
+def snowflake_on_shard(shard_id: int, shard_count: int) -> int:
+    """A new unique snowflake whose guild would live on `shard_id` of `shard_count`."""
+    candidate = snowflake()
+    # The shard is taken from the timestamp bits: move the id a few milliseconds on.
+    return candidate + (((shard_id - (candidate >> 22)) % shard_count) << 22)
+
+
 def utcnow() -> dt.datetime:
     """Return the current time as an aware UTC datetime."""
     return dt.datetime.now(dt.UTC)
@@ -516,6 +523,7 @@ def make_guild(
     members: tuple[FakeUser, ...] | list[FakeUser] = (),
     everyone_permissions: int = DEFAULT_MEMBER_PERMISSIONS,
     bot_permissions: int = DEFAULT_BOT_PERMISSIONS,
+    id: int | None = None,
     bot_role_position: int = 0,
 ) -> FakeGuild:
     """Build a guild with text channels (by name), roles ``(name, permissions)`` and members.
@@ -523,7 +531,7 @@ def make_guild(
     Configured roles take positions 1, 2, ... in order; the bot's role sits at
     ``bot_role_position`` (0, the bottom, unless a test raises it to manage roles).
     """
-    guild_id = snowflake()
+    guild_id = id or snowflake()
     return FakeGuild(
         id=guild_id,
         name=name,

@@ -16,6 +16,7 @@ from bot.core.ports import StoreTx
 from bot.core.service import QuizService
 from bot.ops.backup import backup
 from bot.ops.cli import backup_command
+from bot.storage.factory import ClosableStore
 from bot.storage.sqlite import SqliteStore
 from tests.conftest import CHANNEL, GUILD
 
@@ -72,7 +73,7 @@ def leftovers(folder: Path) -> list[Path]:
 
 
 async def test_backup_while_answers_are_committed(
-    service: QuizService, store: SqliteStore, db_path: Path, tmp_path: Path
+    service: QuizService, store: ClosableStore, db_path: Path, tmp_path: Path
 ) -> None:
     view = await service.draw(GUILD, CHANNEL, Member("u0", "Owner"))
     post_id = view.post.post_id
@@ -133,7 +134,7 @@ async def test_the_backup_opens_as_a_store(
     ],
 )
 async def test_backup_refuses(
-    store: SqliteStore, tmp_path: Path, src_name: str, dest_name: str, message: str
+    store: ClosableStore, tmp_path: Path, src_name: str, dest_name: str, message: str
 ) -> None:
     existing = tmp_path / "existing.db"
     existing.write_bytes(b"keep me")

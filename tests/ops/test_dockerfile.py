@@ -7,6 +7,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -137,9 +138,18 @@ def test_dockerignore_keeps_secrets_venv_and_databases_out() -> None:
     assert not {"bot", "data", "pyproject.toml", "README.md"} & patterns, "needed by the build"
 
 
+def compose_file() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load(
+        (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
+    )
+    return loaded
+
+
 def test_compose_services() -> None:
-    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
-    services = compose["services"]
+    compose = compose_file()
+    services = {
+        name: s for name, s in compose["services"].items() if s.get("profiles") != ["postgres"]
+    }
     assert set(services) == {"quizbot", "quizbot-slack"}
     assert "profiles" not in services["quizbot"], "Discord starts with a plain `up`"
     assert services["quizbot-slack"]["profiles"] == ["slack"]
@@ -168,3 +178,24 @@ def test_docs_use_the_image_commands() -> None:
     assert url is not None
     bits = [int(shift) for shift in re.findall(r"`1 << (\d+)`", deploying)]
     assert int(url[1]) == sum(1 << bit for bit in bits) == 84992
+
+
+def test_compose_postgres_profile() -> None:
+    compose = compose_file()
+    services = compose["services"]
+    profiled = {name for name, s in services.items() if s.get("profiles") == ["postgres"]}
+    assert profiled == {"postgres", "quizbot-shard1"}
+    server = services["postgres"]
+    assert re.fullmatch(r"postgres:\d+\.\d+-\w+", server["image"]), "a pinned version"
+    (mount,) = server["volumes"]
+    volume, _, target = mount.partition(":")
+    assert volume in compose["volumes"]
+    assert target == "/var/lib/postgresql/data"
+    assert "pg_isready" in " ".join(server["healthcheck"]["test"])
+    # Shard 0 is the default bot (QUIZBOT_SHARD_IDS=0 in .env), shard 1 its own service,
+    # started once the server is healthy.
+    shard1 = services["quizbot-shard1"]
+    assert shard1["environment"] == {"QUIZBOT_SHARD_IDS": "1"}
+    assert shard1["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert shard1["build"] == services["quizbot"]["build"] == "."
+    assert shard1["restart"] == "unless-stopped"

@@ -50,8 +50,12 @@ def test_readme_settings_table_matches_the_model() -> None:
     assert actual - documented == set(), "a setting missing from README.md's Settings table"
 
 
+# Read by docker compose (the postgres profile's server), not by quizbot.
+COMPOSE_VARIABLES = {"POSTGRES_PASSWORD"}
+
+
 def test_env_example_matches_the_model() -> None:
-    listed, actual = env_example_variables(), settings_variables()
+    listed, actual = env_example_variables() - COMPOSE_VARIABLES, settings_variables()
     assert listed - actual == set(), "in .env.example but not a setting"
     assert actual - listed == set(), "a setting missing from .env.example"
 

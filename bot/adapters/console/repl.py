@@ -31,7 +31,8 @@ from bot.core.questions import CHOICE_LETTERS, Difficulty
 from bot.core.reloading import ReloadResult
 from bot.core.reviewing import Reviews
 from bot.core.service import QuizService
-from bot.storage.sqlite import SqliteStore
+from bot.storage.factory import open_store
+from bot.storage.pg_connect import redacted
 
 CHANNEL = "console"
 
@@ -399,7 +400,7 @@ def _member_id(name: str) -> str:
 
 async def run_console(
     bank: QuestionBank,
-    db: Path,
+    db: str | Path,
     *,
     guild_id: str = "console",
     rng: random.Random,
@@ -414,7 +415,7 @@ async def run_console(
     out = stdout or sys.stdout
     if prompt is None and stdin.isatty() and out.isatty():
         prompt = line_editor(HISTORY_FILE)
-    store = await SqliteStore.open(db)
+    store = await open_store(db)
     try:
         service = QuizService(
             bank=bank,
@@ -429,7 +430,8 @@ async def run_console(
         if (await service.config(guild_id)).channel_id is None:
             await service.update_config(guild_id, channel_id=CHANNEL)
         if prompt is not None:
-            console.say(f"quizbot console · {len(bank)} questions · {db} · /help for commands")
+            shown = redacted(str(db))
+            console.say(f"quizbot console · {len(bank)} questions · {shown} · /help for commands")
             await edit_lines(console, prompt)
         else:
             while True:

@@ -65,12 +65,19 @@ class QuizClient(discord.Client):
     """The bot. It needs no privileged intent: names come with each interaction."""
 
     def __init__(
-        self, *, sync: bool = False, serve: bool = True, dev_guild_id: int | None = None
+        self,
+        *,
+        sync: bool = False,
+        serve: bool = True,
+        dev_guild_id: int | None = None,
+        **options: Any,
     ) -> None:
         # The quiz never joins voice, so the missing voice libraries are no news.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         super().__init__(
-            intents=discord.Intents(guilds=True), max_ratelimit_timeout=MAX_RATELIMIT_WAIT_S
+            intents=discord.Intents(guilds=True),
+            max_ratelimit_timeout=MAX_RATELIMIT_WAIT_S,
+            **options,
         )
         self.tree = QuizTree(self)
         commands.register(self.tree)
@@ -79,6 +86,10 @@ class QuizClient(discord.Client):
         self._serve = serve
         self._dev_guild_id = dev_guild_id
         self._catch_up: asyncio.Task[None] | None = None
+
+    def connected(self) -> bool:
+        """Ready and connected now (is_ready() stays true while reconnecting)."""
+        return self.is_ready() and self.ws is not None and self.ws.open
 
     def attach(self, quiz: QuizContext) -> None:
         """Give the client its engine (done once, before start)."""
@@ -125,3 +136,11 @@ class QuizClient(discord.Client):
         else:
             synced = await self.tree.sync()
             log.info("synced %d commands globally", len(synced))
+
+
+class ShardedQuizClient(QuizClient, discord.AutoShardedClient):
+    """The bot running some of the shards (`shard_count`, `shard_ids`) in this process."""
+
+    def connected(self) -> bool:
+        """Ready, and every shard's websocket is open."""
+        return self.is_ready() and all(not shard.is_closed() for shard in self.shards.values())

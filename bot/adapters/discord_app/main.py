@@ -14,7 +14,7 @@ import aiohttp
 import discord
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.adapters.discord_app.client import QuizClient
+from bot.adapters.discord_app.client import QuizClient, ShardedQuizClient
 from bot.adapters.discord_app.community_parts import CommunityParts
 from bot.adapters.discord_app.community_publisher import DiscordCommunityPublisher
 from bot.adapters.discord_app.context import QuizContext
@@ -30,9 +30,10 @@ from bot.core.moderation import Moderation
 from bot.core.ports import Clock, Store, SystemClock
 from bot.core.reviewing import Reviews
 from bot.core.service import QuizService
-from bot.ops.heartbeat import heartbeat
+from bot.ops.heartbeat import heartbeat, heartbeat_anchor
 from bot.scheduling import QuizScheduler
-from bot.storage.sqlite import SqliteStore
+from bot.sharding import ShardPlan
+from bot.storage.factory import open_store
 
 log = logging.getLogger(__name__)
 
@@ -69,9 +70,23 @@ def build_client(
     serve: bool = True,
     dev_guild_id: int | None = None,
     scheduler: AsyncIOScheduler | None = None,
+    shards: ShardPlan | None = None,
 ) -> QuizClient:
-    """A client wired to the engine; the one recipe for production and tests."""
-    client = QuizClient(sync=sync, serve=serve, dev_guild_id=dev_guild_id)
+    """A client wired to the engine; the one recipe for production and tests.
+
+    With `shards`, the client runs those shards and schedules only their guilds, and the
+    process takes over overdue reveals of any guild (leased, so one process does each).
+    """
+    if shards is None:
+        client = QuizClient(sync=sync, serve=serve, dev_guild_id=dev_guild_id)
+    else:
+        client = ShardedQuizClient(
+            sync=sync,
+            serve=serve,
+            dev_guild_id=dev_guild_id,
+            shard_count=shards.count,
+            shard_ids=list(shards.ids),
+        )
     service = QuizService(
         bank=bank,
         store=store,
@@ -79,8 +94,16 @@ def build_client(
         rng=rng or random.Random(),
         platform=PLATFORM,
         publisher=DiscordPublisher(client),
+        # Each shard's process claims deliveries under its own name, stable across restarts,
+        # so a restart releases its own claims and never another live process's.
+        owner=f"{PLATFORM}:{shards.label()}" if shards else "",
     )
-    jobs = QuizScheduler(service, scheduler or AsyncIOScheduler(timezone=UTC))
+    jobs = QuizScheduler(
+        service,
+        scheduler or AsyncIOScheduler(timezone=UTC),
+        owns_guild=shards.owns if shards else lambda _: True,
+        sweep_as=shards.worker_name() if shards else None,
+    )
     admin = AuditedAdmin(GuildAdmin(service), service)
     reviews = Reviews(service, DiscordNotifier(client))
     jobs.schedule_reminders(reviews)
@@ -107,14 +130,26 @@ async def stop_gracefully(client: QuizClient, *, grace: float = STOP_GRACE_S) ->
         await client.close()
 
 
-async def run_discord(settings: Settings, bank: QuestionBank, *, sync: bool, serve: bool) -> int:
+async def run_discord(
+    settings: Settings,
+    bank: QuestionBank,
+    *,
+    sync: bool,
+    serve: bool,
+    shards: ShardPlan | None = None,
+) -> int:
     """Serve until SIGTERM/SIGINT (or, with serve=False, sync commands and exit)."""
     if settings.discord_token is None or not settings.discord_token.get_secret_value().strip():
         print(missing_token_message(), file=sys.stderr)
         return 2
-    store = await SqliteStore.open(settings.db)
+    store = await open_store(settings.db)
     client = build_client(
-        store, bank, sync=sync or not serve, serve=serve, dev_guild_id=settings.dev_guild_id
+        store,
+        bank,
+        sync=sync or not serve,
+        serve=serve,
+        dev_guild_id=settings.dev_guild_id,
+        shards=shards,
     )
     loop = asyncio.get_running_loop()
     stopping: list[asyncio.Task[None]] = []
@@ -128,12 +163,8 @@ async def run_discord(settings: Settings, bank: QuestionBank, *, sync: bool, ser
     try:
         token = settings.discord_token.get_secret_value()
         if serve:
-
-            def connected() -> bool:
-                # is_ready() stays true while reconnecting; the socket tells the truth.
-                return client.is_ready() and client.ws is not None and client.ws.open
-
-            async with heartbeat(settings.db, SystemClock(), alive=connected):
+            anchor = heartbeat_anchor(settings.db)
+            async with heartbeat(anchor, SystemClock(), alive=client.connected):
                 await client.start(token)
         else:
             async with client:

@@ -30,7 +30,7 @@ from bot.core.bank import QuestionBank
 from bot.core.community import Community
 from bot.core.ports import Clock, SystemClock
 from bot.core.service import QuizService
-from bot.ops.heartbeat import heartbeat
+from bot.ops.heartbeat import heartbeat, heartbeat_anchor
 from bot.scheduling import QuizScheduler
 
 log = logging.getLogger(__name__)
@@ -154,9 +154,9 @@ async def _run(
             return 2
 
     # The only place the adapter touches storage: everything else sees the engine's ports.
-    from bot.storage.sqlite import SqliteStore
+    from bot.storage.factory import open_store
 
-    store = await SqliteStore.open(settings.db)
+    store = await open_store(settings.db)
     try:
         service = QuizService(
             bank=bank,
@@ -232,7 +232,7 @@ async def _serve(
         # The healthcheck reads this beat, written only from here on, while connected;
         # Slack connections reconnect on their own.
         connected = (lambda: _socket_open(socket)) if socket is not None else None
-        async with heartbeat(settings.db, clock, alive=connected):
+        async with heartbeat(heartbeat_anchor(settings.db), clock, alive=connected):
             await stop.wait()
         await asyncio.gather(catching_up, return_exceptions=True)
     finally:

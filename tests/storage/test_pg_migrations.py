@@ -1,0 +1,95 @@
+"""PostgreSQL schema migrations: applied once, under a lock, refusing what is not ours."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+import pytest
+
+from bot.storage.factory import open_store
+from bot.storage.pg_connect import redacted
+from bot.storage.pg_migrate import pg_migrations
+from bot.storage.postgres import PostgresStore
+from bot.storage.preflight import DatabaseRefused
+from tests.databases import PgCluster
+from tests.pg_server import free_port
+
+
+async def fetch(url: str, sql: str) -> list[tuple[object, ...]]:
+    conn = await asyncpg.connect(url)
+    try:
+        return [tuple(row) for row in await conn.fetch(sql)]
+    finally:
+        await conn.close()
+
+
+def test_migrations_are_numbered_without_gaps() -> None:
+    versions = [version for version, _, _ in pg_migrations()]
+    assert versions == list(range(1, len(versions) + 1))
+
+
+async def test_an_empty_database_gets_the_newest_schema(pg_cluster: PgCluster) -> None:
+    url = await pg_cluster.create(migrated=False)
+    store = await open_store(url)
+    await store.close()
+    rows = await fetch(url, "SELECT version, name FROM schema_version ORDER BY version")
+    assert rows == [(version, name) for version, name, _ in pg_migrations()]
+    tables = {row[0] for row in await fetch(url, "SELECT tablename FROM pg_tables")}
+    assert {"guilds", "posts", "answers", "member_stats", "level_stats", "bags"} <= tables
+
+
+async def test_processes_starting_together_migrate_once(pg_cluster: PgCluster) -> None:
+    url = await pg_cluster.create(migrated=False)
+    stores = await asyncio.gather(*(PostgresStore.open(url) for _ in range(4)))
+    for store in stores:
+        await store.close()
+    again = await PostgresStore.open(url)
+    await again.close()
+    rows = await fetch(url, "SELECT version FROM schema_version ORDER BY version")
+    assert rows == [(version,) for version, _, _ in pg_migrations()]
+
+
+async def test_a_newer_schema_is_refused_in_one_line(pg_cluster: PgCluster) -> None:
+    url = await pg_cluster.create()
+    await fetch(url, "INSERT INTO schema_version (version, name) VALUES (999, '0999_future.sql')")
+    with pytest.raises(
+        DatabaseRefused, match=r"schema is version 999, newer than this quizbot"
+    ) as e:
+        await PostgresStore.open(url)
+    assert "\n" not in str(e.value)
+
+
+async def test_another_programs_database_is_left_untouched(pg_cluster: PgCluster) -> None:
+    url = await pg_cluster.create(migrated=False)
+    await fetch(url, "CREATE TABLE invoices (id INTEGER)")
+    with pytest.raises(DatabaseRefused, match=r"another program's tables \(invoices\)"):
+        await PostgresStore.open(url)
+    tables = {row[0] for row in await fetch(url, "SELECT tablename FROM pg_tables")}
+    assert "schema_version" not in tables
+
+
+async def test_an_unreachable_server_is_one_line_without_the_password() -> None:
+    url = f"postgresql://quiz:hunter2@127.0.0.1:{free_port()}/quiz"
+    with pytest.raises(DatabaseRefused, match="cannot reach PostgreSQL at") as refused:
+        await open_store(url)
+    assert "hunter2" not in str(refused.value)
+    assert "\n" not in str(refused.value)
+
+
+async def test_a_missing_database_says_so(pg_cluster: PgCluster) -> None:
+    with pytest.raises(DatabaseRefused, match="the database does not exist"):
+        await open_store(pg_cluster.url("no_such_database"))
+
+
+def test_redacted_hides_only_the_password() -> None:
+    assert redacted("postgresql://quiz:s3cret@db:5432/quiz") == "postgresql://quiz:***@db:5432/quiz"
+    assert redacted("postgresql://quiz@db/quiz") == "postgresql://quiz@db/quiz"
+
+
+async def test_repr_names_no_url_or_secret(pg_cluster: PgCluster) -> None:
+    store = await PostgresStore.open(await pg_cluster.create())
+    try:
+        assert repr(store) == "PostgresStore()"
+    finally:
+        await store.close()
