@@ -247,7 +247,7 @@ class QuizScheduler:
         """Send the reminders that are due; a failure is logged and retried next hour."""
         with self._tracked():
             try:
-                sent = await reviews.send_reminders()
+                sent = await reviews.send_reminders(self._owns_guild)
             except Exception:
                 log.exception("review reminders failed")
                 return

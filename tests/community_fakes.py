@@ -6,7 +6,7 @@ import dataclasses
 
 from bot.core.community_model import Recap, Suggestion
 from bot.core.community_ports import RoleChangeFailed
-from bot.core.errors import ChannelUnavailable
+from bot.core.errors import ChannelUnavailable, TryAgainLater
 from bot.core.model import RevealView
 from bot.core.suggestion_form import SuggestionForm
 
@@ -23,6 +23,8 @@ class RecordingCommunityPublisher:
         # Each role change pops the next scripted failure (None: it works).
         self.role_failures: list[RoleChangeFailed | None] = []
         self.failing_channels: set[str] = set()
+        # While set, discussions fail for now (an outage), as the platforms' adapters say.
+        self.down = False
 
     async def show_suggestion(self, suggestion: Suggestion) -> str | None:
         """Record the review post; its message id is derived from the suggestion's."""
@@ -41,6 +43,8 @@ class RecordingCommunityPublisher:
         """Record a discussion."""
         if view.post.channel_id in self.failing_channels:
             raise ChannelUnavailable("Missing Permissions (403)")
+        if self.down:
+            raise TryAgainLater("503 Service Unavailable")
         self.discussions.append((view, title))
 
     async def change_role(self, guild_id: str, member_id: str, role_id: str, add: bool) -> None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import datetime
 
 from bot.core.community_admin import CommunityAdmin
 from bot.core.community_ports import CommunityPublisher
 from bot.core.community_settings import record_problem, settings_of
 from bot.core.errors import ChannelUnavailable
-from bot.core.model import PostKind, RevealView
+from bot.core.model import DeliveryKind, Post, PostKind, RevealView
+from bot.core.ports import NewDelivery, StoreTx
 from bot.core.questions import Question
 from bot.core.recap import Recaps
 from bot.core.rewards import Rewards
@@ -46,6 +48,10 @@ class Community:
         self.rewards = Rewards(service, publisher)
         self.admin = CommunityAdmin(service)
         service.reveal_listeners.append(self.after_reveal)
+        engine = service.engine
+        if engine.delivers and publisher is not None:
+            engine.reveal_effects.append(self._record_discussion)
+            engine.performers[DeliveryKind.DISCUSSION] = self._open_discussion
 
     async def start(self) -> None:
         """Serve the approved suggestions (one read; the first tick catches up the rest)."""
@@ -64,9 +70,11 @@ class Community:
         if view.post.kind is not PostKind.DAILY:
             return
         settings = await settings_of(self.service, view.post.guild_id)
-        if settings.threads_on and self.publisher is not None and view.post.message_id:
+        inline = self.publisher is not None and not self.service.engine.delivers
+        if settings.threads_on and inline and view.post.message_id:
+            # Without an outbox (the console) the discussion opens right away.
             try:
-                await self.publisher.open_discussion(view, discussion_title(view.question))
+                await self._open_discussion(view)
             except ChannelUnavailable as exc:
                 log.warning("guild %s: discussion failed: %s", view.post.guild_id, exc)
                 await record_problem(
@@ -74,3 +82,24 @@ class Community:
                 )
         if settings.streak_role_id is not None:
             await self.rewards.reconcile_streak(view.post.guild_id)
+
+    async def _record_discussion(self, tx: StoreTx, post: Post, now: datetime) -> None:
+        """Inside a daily's reveal: record its discussion as a delivery, when threads are on."""
+        if post.kind is not PostKind.DAILY:
+            return
+        settings = await tx.community_settings(post.guild_id)
+        if settings is not None and settings.threads_on:
+            await tx.add_delivery(
+                NewDelivery(
+                    self.service.platform,
+                    post.guild_id,
+                    DeliveryKind.DISCUSSION,
+                    post.post_id,
+                    now,
+                    now,
+                )
+            )
+
+    async def _open_discussion(self, view: RevealView) -> None:
+        assert self.publisher is not None
+        await self.publisher.open_discussion(view, discussion_title(view.question))

@@ -51,6 +51,13 @@ class Outcome:
     retry_at: datetime | None = None
 
 
+# How `status` words a delivery that was given up, after "Could not ".
+_FAILED_EFFECT = {
+    DeliveryKind.REVEAL: "show a reveal",
+    DeliveryKind.DISCUSSION: "open the discussion",
+}
+
+
 def backoff(attempts: int) -> timedelta:
     """The wait before the next try after `attempts` failed ones: 5 s, 10 s, 20 s... 15 min."""
     return timedelta(seconds=min(BACKOFF_FIRST_S * 2 ** min(attempts, 20), BACKOFF_MAX_S))
@@ -101,7 +108,9 @@ class Delivering:
         try:
             if delivery.kind is DeliveryKind.POST:
                 return await self._show_post(delivery, post)
-            return await self._show_reveal(delivery, post)
+            if delivery.kind is DeliveryKind.REVEAL:
+                return await self._show_reveal(delivery, post)
+            return await self._perform_effect(delivery, post)
         except ChannelUnavailable as exc:
             return await self._give_up(delivery, post, str(exc))
         except TryAgainLater as exc:
@@ -198,6 +207,32 @@ class Delivering:
         await self._finish(delivery)
         return Outcome(Result.DELIVERED, post)
 
+    async def _perform_effect(self, delivery: Delivery, post: Post) -> Outcome:
+        """A kind a feature recorded with the reveal (a discussion thread), by its performer."""
+        engine = self._engine
+        perform = engine.performers.get(delivery.kind)
+        if perform is None:
+            # This process runs without the feature (it was just turned off in code, or an
+            # older build claimed it): leave the delivery for one that has it.
+            return await self._retry(delivery, post, f"nothing here performs {delivery.kind}")
+        try:
+            question = engine.question(post.question_id)
+        except NotFound:
+            await self._finish(delivery)
+            return Outcome(Result.DELIVERED, post)
+        answers = await engine.store.answers(post.post_id)
+        per_choice, answered, correct = scoring.tally(question, answers)
+        await perform(RevealView(post, question, Tally(per_choice, answered, correct)))
+        log.info(
+            "guild %s: %s of post %s done",
+            post.guild_id,
+            delivery.kind.value,
+            post.post_id,
+            extra={"guild_id": post.guild_id, "post_id": post.post_id},
+        )
+        await self._finish(delivery)
+        return Outcome(Result.DELIVERED, post)
+
     # -- settling ---------------------------------------------------------------------
 
     async def _finish(self, delivery: Delivery) -> None:
@@ -260,8 +295,11 @@ class Delivering:
         engine = self._engine
         now = engine.clock.now()
         is_post = delivery.kind is DeliveryKind.POST
-        what = "post the daily question" if post.kind is PostKind.DAILY else "show a post"
-        problem = f"Could not {what}: {reason}" if is_post else f"Could not show a reveal: {reason}"
+        if is_post:
+            what = "post the daily question" if post.kind is PostKind.DAILY else "show a post"
+        else:
+            what = _FAILED_EFFECT.get(delivery.kind, f"deliver a {delivery.kind.value}")
+        problem = f"Could not {what}: {reason}"
         tell_admins = not (is_post and post.kind is PostKind.DRAW)
 
         async def job(tx: StoreTx) -> None:

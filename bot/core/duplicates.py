@@ -5,9 +5,10 @@ from __future__ import annotations
 import difflib
 import itertools
 import re
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from rensa import RMinHash, RMinHashLSH
 
 from bot.core.questions import Question, collapse
 
@@ -15,7 +16,7 @@ NEAR_DUPLICATE_RATIO = 0.9
 # Candidates come from LSH over word shingles; the MinHash estimate of their Jaccard
 # similarity screens out chance collisions before the exact (and costlier) character ratio.
 NUM_PERM = 64
-LSH_BANDS, LSH_ROWS = 16, 4  # candidates from a Jaccard similarity of about 0.5 up
+LSH_BANDS = 16  # of 4 rows each: candidates from a Jaccard similarity of about 0.5 up
 MIN_JACCARD = 0.3
 SEED = 20240611
 
@@ -60,49 +61,46 @@ def shown_text(question: Question) -> str:
 
 
 def _near_duplicate_texts(entries: Sequence[Entry]) -> list[Finding]:
-    # datasketch pulls in numpy and scipy, so it loads only when packs are checked.
-    import numpy as np
-    from datasketch import MinHash, MinHashLSH
-
     texts = [shown_text(entry.question) for entry in entries]
-    shingles = [_shingles(text) for text in texts]
-    signatures = MinHash.bulk(shingles, num_perm=NUM_PERM, seed=SEED, hashfunc=zlib.crc32)
-    matrix = np.array([signature.hashvalues for signature in signatures])
-    lsh = MinHashLSH(num_perm=NUM_PERM, params=(LSH_BANDS, LSH_ROWS))
+    signatures = RMinHash.from_token_sets([_shingles(text) for text in texts], NUM_PERM, SEED)
+    lsh = RMinHashLSH(MIN_JACCARD, NUM_PERM, LSH_BANDS)
+    lsh.insert_many(signatures)
     first_of: dict[str, int] = {}
     findings: list[Finding] = []
-    for index, (entry, text) in enumerate(zip(entries, texts, strict=True)):
+    # Every question is indexed at once, so a candidate list also names later questions:
+    # only an earlier one is reported, as the copy is the one that came second.
+    for index, (entry, text, found) in enumerate(
+        zip(entries, texts, lsh.query_all(signatures), strict=True)
+    ):
         earlier = first_of.get(text)
         if earlier is None:
-            earlier = _similar_earlier(index, texts, lsh.query(signatures[index]), matrix)
+            earlier = _similar_earlier(index, texts, found, signatures)
         if earlier is not None:
             other = entries[earlier]
             kind = "duplicate" if texts[earlier] == text else "near-duplicate"
             message = f"{kind} prompt of '{other.question.id}' ({other.where})"
             findings.append(Finding(entry, message))
         first_of.setdefault(text, index)
-        lsh.insert(index, signatures[index], check_duplication=False)
     return findings
 
 
-def _similar_earlier(index: int, texts: list[str], found: list[int], matrix: object) -> int | None:
-    import numpy as np
-
-    if not found:
-        return None
-    candidates = np.array(sorted(found))
-    signatures = np.asarray(matrix)
-    jaccard = (signatures[candidates] == signatures[index]).mean(axis=1)
-    for candidate in candidates[jaccard >= MIN_JACCARD]:
-        if _similar(texts[index], texts[int(candidate)]):
-            return int(candidate)
+def _similar_earlier(
+    index: int, texts: list[str], found: list[int], signatures: list[RMinHash]
+) -> int | None:
+    signature = signatures[index]
+    for candidate in sorted(found):
+        if candidate >= index:
+            break
+        if signature.jaccard(signatures[candidate]) >= MIN_JACCARD and _similar(
+            texts[index], texts[candidate]
+        ):
+            return candidate
     return None
 
 
-def _shingles(text: str) -> list[bytes]:
+def _shingles(text: str) -> set[str]:
     words = _WORD.findall(text)
-    pairs = (f"{a} {b}" for a, b in itertools.pairwise(words))
-    return [shingle.encode() for shingle in {*words, *pairs}]
+    return {*words, *(f"{a} {b}" for a, b in itertools.pairwise(words))}
 
 
 def _similar(a: str, b: str) -> bool:

@@ -9,13 +9,14 @@ import random
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from bot.core.bank import QuestionBank
 from bot.core.errors import NotFound
 from bot.core.guild_questions import GuildQuestions
 from bot.core.learning import LearningHooks
-from bot.core.model import GuildConfig, Post, PostView, RevealView
-from bot.core.ports import Clock, Publisher, Store
+from bot.core.model import DeliveryKind, GuildConfig, Post, PostView, RevealView
+from bot.core.ports import Clock, Publisher, Store, StoreTx
 from bot.core.questions import Question
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,8 @@ _POST_CACHE_SIZE = 4096
 MAX_ROW_ID = 2**63 - 1
 
 RevealListener = Callable[[RevealView], Awaitable[None]]
+RevealEffect = Callable[[StoreTx, Post, datetime], Awaitable[None]]
+Performer = Callable[[RevealView], Awaitable[None]]
 
 
 @dataclass
@@ -46,8 +49,14 @@ class Engine:
     delivered_listeners: list[Callable[[Post], None]] = field(default_factory=list)
     # Community: each guild's approved suggestions, served beside the packs in that guild.
     guild_questions: GuildQuestions = field(default_factory=GuildQuestions)
-    # Community: awaited after a public reveal commits (discussion threads, role rewards).
+    # Community: awaited after a public reveal commits (role rewards; discussion threads
+    # on an engine without an outbox).
     reveal_listeners: list[RevealListener] = field(default_factory=list)
+    # Community: run inside a public reveal's transaction, to record the deliveries it
+    # needs with the reveal (a discussion thread), so none is lost to a crash or an outage.
+    reveal_effects: list[RevealEffect] = field(default_factory=list)
+    # Community: how the worker performs the delivery kinds that features record.
+    performers: dict[DeliveryKind, Performer] = field(default_factory=dict)
     posts: PostCache = field(init=False)
     # Fair play and the learning loop: one call at each turning point of the use cases.
     hooks: LearningHooks = field(init=False)

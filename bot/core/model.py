@@ -244,6 +244,7 @@ class DeliveryKind(StrEnum):
 
     POST = "post"  # show a new post in its channel (or find the one an adapter sent)
     REVEAL = "reveal"  # edit a post into its revealed form
+    DISCUSSION = "discussion"  # open the revealed daily's discussion thread
 
 
 @dataclass(frozen=True)

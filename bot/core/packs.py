@@ -76,7 +76,9 @@ class _FileResult:
     name: str
     entries: list[Entry] = field(default_factory=list)
     topics: dict[str, str] = field(default_factory=dict)
-    topic_uses: list[tuple[str, int, str]] = field(default_factory=list)
+    # (topic, the question's node, the topic's position, question id): the line of a use
+    # is looked up only for a topic that turns out to be undeclared.
+    topic_uses: list[tuple[str, Node, int, str]] = field(default_factory=list)
     ids: list[tuple[str, int]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     bundled: bool = False
@@ -250,8 +252,7 @@ def _check_question(
             result.problem(line_of(node_at(node, error["loc"])), qid, describe(error))
         return
     result.entries.append(Entry(question, result.name, line_of(node)))
-    for index, topic in enumerate(question.topics):
-        result.topic_uses.append((topic, line_of(node_at(node, ("topics", index))), qid))
+    result.topic_uses += [(topic, node, index, qid) for index, topic in enumerate(question.topics)]
     for loc, message in question_rules(question, bundled=result.bundled):
         where = f"{field_path(loc)}: " if loc else ""
         result.problem(line_of(node_at(node, loc)), qid, where + message)
@@ -271,8 +272,13 @@ def _cross_pack_problems(results: list[_FileResult], topics: Mapping[str, str]) 
             else:
                 first_by_id[qid] = where
         problems += [
-            Problem(result.name, line, qid, f"topic '{topic}' is not declared in a 'topics:' map")
-            for topic, line, qid in result.topic_uses
+            Problem(
+                result.name,
+                line_of(node_at(node, ("topics", index))),
+                qid,
+                f"topic '{topic}' is not declared in a 'topics:' map",
+            )
+            for topic, node, index, qid in result.topic_uses
             if topic not in topics
         ]
     entries = [entry for result in results for entry in result.entries]

@@ -75,6 +75,8 @@ class Revealing:
             await tx.add_delivery(
                 NewDelivery(engine.platform, post.guild_id, DeliveryKind.REVEAL, post_id, now, now)
             )
+            for effect in engine.reveal_effects:
+                await effect(tx, post, now)
         return _view(post, question, answers)
 
     def _question(self, post: Post) -> Question | None:

@@ -119,15 +119,19 @@ class Reviews:
         """True when the member asked for review reminders."""
         return await self._service.store.reminder_on(guild_id, member_id)
 
-    async def send_reminders(self) -> int:
-        """Remind every member who asked and has reviews due, at most once a local day."""
+    async def send_reminders(self, owns_guild: Callable[[str], bool] = lambda _: True) -> int:
+        """Remind every member who asked and has reviews due, at most once a local day.
+
+        With shards, each process reminds only in the guilds it owns (`owns_guild`), so a
+        member is never reminded by two processes.
+        """
         if self.notifier is None:
             return 0
         service = self._service
         now = service.clock.now()
         sent = 0
         for candidate in await service.store.reminder_candidates(service.platform, now):
-            if not review.should_remind(candidate, now):
+            if not owns_guild(candidate.guild_id) or not review.should_remind(candidate, now):
                 continue
             try:
                 await self.notifier.remind(candidate.guild_id, candidate.member_id, candidate.due)

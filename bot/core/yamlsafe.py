@@ -25,6 +25,7 @@ ALLOWED_TAGS = frozenset(
 )
 _STR, _MERGE = _CORE + "str", _CORE + "merge"
 # The characters YAML itself forbids in a stream, so the first one is found with its real line.
+_ALLOWED_ASCII = bytes([9, 10, 13, *range(0x20, 0x7F)])
 _FORBIDDEN = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 # libyaml when PyYAML was built with it: parsing and composing then run in C.
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -35,10 +36,16 @@ class _Loader(_BaseLoader):  # type: ignore[misc]
 
     # Implicit types (int, float, bool, null, timestamp, merge) start with one of these.
     _TYPED_STARTS = frozenset(yaml.resolver.Resolver.yaml_implicit_resolvers) - {""}
+    # Those that start with a letter are the booleans and null: `false` is the longest.
+    _LONGEST_WORD_TYPE = 5
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
-        if kind is ScalarNode and value and value[0] not in self._TYPED_STARTS:
-            return _STR
+        if kind is ScalarNode and value:
+            first = value[0]
+            if first not in self._TYPED_STARTS or (
+                len(value) > self._LONGEST_WORD_TYPE and first.isalpha()
+            ):
+                return _STR
         resolved: str = super().resolve(kind, value, implicit)
         return resolved
 
@@ -98,6 +105,8 @@ def _decode(data: bytes) -> str:
         line = data.count(b"\n", 0, exc.start) + 1
         raise Refused(line, f"not UTF-8 text (byte 0x{data[exc.start]:02x})") from None
     text = text.removeprefix("\ufeff")
+    if text.isascii() and not data.translate(None, _ALLOWED_ASCII):
+        return text  # the common case, checked in C rather than by the regex below
     bad = _FORBIDDEN.search(text)
     if bad is not None:
         line = text.count("\n", 0, bad.start()) + 1

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.__main__ import main
 from bot.core.packs import check_packs
-from bot.core.yamlsafe import MAX_ALIASES, MAX_DEPTH, MAX_PACK_BYTES
+from bot.core.yamlsafe import MAX_ALIASES, MAX_DEPTH, MAX_PACK_BYTES, compose, construct
 
 QUESTION = """\
   - id: {qid}
@@ -210,3 +211,16 @@ def test_duplicate_ids_are_reported_even_when_an_entry_has_other_errors(tmp_path
         "pack.yaml:15: first-question: duplicate id, first used at pack.yaml:4",
         "pack.yaml:16: first-question: unknown difficulty 'hard' (expected one of entry, junior, mid, senior, expert)",
     ]
+
+
+@pytest.mark.parametrize(
+    "scalar",
+    ["false", "FALSE", "Yes", "no", "on", "Off", "null", "~", "", "nulls", "no way", "offset",
+     "truthful", "t", "2024-01-01", "1.5", ".inf", "0x1f", "+1", "-3", "1_000", "topics"],
+)  # fmt: skip
+def test_plain_values_are_typed_as_yaml_types_them(scalar: str) -> None:
+    # The reader skips YAML's type guessing where only text is possible; never wrongly.
+    composed, problems = compose(f"value: {scalar}\n".encode())
+    assert problems == []
+    assert composed.root is not None
+    assert construct(composed.root) == yaml.safe_load(f"value: {scalar}\n")

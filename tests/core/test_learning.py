@@ -221,6 +221,30 @@ async def test_reminders_go_once_a_day_to_members_who_asked_and_have_reviews_due
     assert not await reviews.reminder_on(GUILD, ALICE.id)
 
 
+async def test_with_shards_each_guild_is_reminded_by_the_process_that_owns_it(
+    service: QuizService,
+    admin: GuildAdmin,
+    reviews: Reviews,
+    notifier: RecordingNotifier,
+    clock: FakeClock,
+) -> None:
+    other_guild = "g2"
+    await admin.setup(GUILD, CHANNEL, "09:00", "UTC")
+    await admin.setup(other_guild, "c2", "09:00", "UTC")
+    for guild, channel in ((GUILD, CHANNEL), (other_guild, "c2")):
+        view = await shown_draw(service, guild, channel, ALICE)
+        await service.answer(view.post.post_id, ALICE, choice=wrong(view))
+        await service.reveal(view.post.post_id)
+        await reviews.set_reminder(guild, ALICE, True)
+    clock.set(datetime(2026, 11, 25, 9, 0, tzinfo=UTC))
+
+    # Two processes, one per shard, share the store: each reminds in its own guild only.
+    assert await reviews.send_reminders(lambda guild_id: guild_id == GUILD) == 1
+    assert await reviews.send_reminders(lambda guild_id: guild_id == other_guild) == 1
+    assert sorted(notifier.sent) == [(GUILD, ALICE.id, 1), (other_guild, ALICE.id, 1)]
+    assert await reviews.send_reminders() == 0, "once a day, whoever asks"
+
+
 async def test_a_closed_inbox_is_tried_again_tomorrow_not_every_hour(
     service: QuizService,
     reviews: Reviews,

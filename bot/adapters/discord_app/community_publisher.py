@@ -10,6 +10,7 @@ import aiohttp
 import discord
 
 from bot.adapters.discord_app import cards, community_render, render
+from bot.adapters.discord_app.publisher import translated
 from bot.adapters.discord_app.suggest import review_buttons
 from bot.core.community_model import Recap, Suggestion
 from bot.core.community_ports import RoleChangeFailed
@@ -19,8 +20,10 @@ from bot.core.text import board_figure
 
 log = logging.getLogger(__name__)
 
-# Discord's error code for a member who left the server.
+# Discord's error codes for a member who left the server, and for a message that has
+# its thread already.
 UNKNOWN_MEMBER = 10007
+THREAD_ALREADY_CREATED = 160004
 
 
 class DiscordCommunityPublisher:
@@ -83,15 +86,21 @@ class DiscordCommunityPublisher:
         message = self._channel(post.guild_id, post.channel_id).get_partial_message(
             int(post.message_id)
         )
-        try:
-            await message.create_thread(name=title, auto_archive_duration=1440)  # a day
-        except discord.Forbidden as exc:
-            raise ChannelUnavailable(
-                f"missing permission in channel {post.channel_id} (403): the bot needs Create "
-                "Public Threads there"
-            ) from exc
-        except discord.HTTPException as exc:
-            raise ChannelUnavailable(f"Discord refused the thread: {exc.text or exc}") from exc
+        # Outages and rate limits become TryAgainLater: the delivery worker retries them.
+        with translated(post.channel_id):
+            try:
+                await message.create_thread(name=title, auto_archive_duration=1440)  # a day
+            except discord.Forbidden as exc:
+                raise ChannelUnavailable(
+                    f"missing permission in channel {post.channel_id} (403): the bot needs "
+                    "Create Public Threads there"
+                ) from exc
+            except discord.HTTPException as exc:
+                if exc.code == THREAD_ALREADY_CREATED:
+                    return  # an earlier attempt made it before the process stopped
+                if isinstance(exc, discord.DiscordServerError):
+                    raise
+                raise ChannelUnavailable(f"Discord refused the thread: {exc.text or exc}") from exc
 
     async def change_role(self, guild_id: str, member_id: str, role_id: str, add: bool) -> None:
         """Give or take a role through the REST API (no member cache is needed for it)."""

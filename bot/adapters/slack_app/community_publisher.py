@@ -9,7 +9,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack_app import blocks, community_blocks
 from bot.adapters.slack_app.mrkdwn import mrkdwn
-from bot.adapters.slack_app.publisher import MESSAGE_GONE, channel_problem, error_code
+from bot.adapters.slack_app.publisher import (
+    MESSAGE_GONE,
+    channel_problem,
+    error_code,
+    translated,
+)
 from bot.core.community_model import Recap, Suggestion
 from bot.core.community_ports import RoleChangeFailed
 from bot.core.model import RevealView
@@ -87,7 +92,9 @@ class SlackCommunityPublisher:
             blocks.section(f"*Answer*\n{answer}"),
             blocks.section(mrkdwn(question.explanation)),
         ]
-        await self._post(view.post.channel_id, title, content, thread_ts=view.post.message_id)
+        # Outages and rate limits become TryAgainLater: the delivery worker retries them.
+        with translated():
+            await self._post(view.post.channel_id, title, content, thread_ts=view.post.message_id)
 
     async def change_role(self, guild_id: str, member_id: str, role_id: str, add: bool) -> None:
         """Slack has no roles: rewards are a Discord feature."""

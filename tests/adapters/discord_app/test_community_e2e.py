@@ -573,3 +573,29 @@ async def test_topics_complete_the_last_of_a_comma_separated_list(
             )
         ).choices()
         assert [c["value"] for c in choices] == ["basics, asyncio"]
+
+
+async def test_a_thread_whose_answer_was_lost_is_not_opened_twice(
+    fake: FakeDiscord, tmp_path: Path, clock: FakeClock
+) -> None:
+    daily = fake.channel("daily")
+    clock.set(datetime(2031, 3, 3, 12, 0, tzinfo=BERLIN))
+    fake.guild.bot_permissions = DEFAULT_BOT_PERMISSIONS | CREATE_PUBLIC_THREADS
+    async with running_bot(fake, tmp_path / "q.db", clock) as client:
+        await admin(
+            fake, OWNER, "setup", {"channel": daily, "time": "09:00", "timezone": "Europe/Berlin"}
+        )
+        assert (await admin(fake, OWNER, "threads", {"state": "on"})).content == "Saved."
+
+        def opens_a_thread(method: str, path: str) -> bool:
+            return method == "POST" and path.endswith("/threads")
+
+        # Discord makes the thread, but its answer is lost: the bot sees a 503.
+        fake.lose_responses(opens_a_thread)
+        revealed = await answer_daily(fake, client, clock, {ALICE: True})
+        clock.advance(seconds=30)  # past the first backoff
+        await client.quiz.scheduler.deliver_due()
+        attempts = [r.status for r in fake.state.requests if opens_a_thread(r.method, r.path)]
+        assert attempts == [503, 400], "retried once; Discord says the thread exists"
+        assert list(fake.rest.guild_routes.threads) == [revealed.id]
+        assert (await client.quiz.service.config(str(fake.guild.id))).last_error is None
