@@ -282,7 +282,14 @@ def _run_discord(args: argparse.Namespace, settings: Settings, reloader: PackRel
         return 2
     serve = args.command == "run"
     sync = getattr(args, "sync", False)
-    serving = run_discord(settings, reloader.bank, sync=sync, serve=serve, shards=shards)
+    serving = run_discord(
+        settings,
+        reloader.bank,
+        sync=sync,
+        serve=serve,
+        shards=shards,
+        reload=reloader.reload_async,
+    )
     return asyncio.run(_reloading_on_sighup(serving, reloader))
 
 
