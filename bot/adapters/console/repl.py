@@ -52,7 +52,7 @@ Commands:
   /topics                           list the topics
   /admin setup CHANNEL HH:MM ZONE | reveal daily:8h draw:60s | difficulty LEVEL|mixed|ramp
          days mon-fri|every|LIST | pause | resume | postnow | ping ROLE|none | status
-         reload (the question packs) | selfgrade on|off | audit
+         reload (read the question packs again) | selfgrade on|off | audit
          member NAME reset|exclude|include|forget [confirm]
 {COMMUNITY_HELP}
   /help, /quit (or Ctrl-D)          Ctrl-C clears the line you are typing; arrows recall history"""
