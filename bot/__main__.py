@@ -250,7 +250,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from bot.adapters.slack_app import run_slack
 
         return asyncio.run(
-            _reloading_on_sighup(run_slack(settings, bank, http_port=args.port), reloader)
+            _reloading_on_sighup(
+                run_slack(settings, bank, http_port=args.port, reload=reloader.reload_async),
+                reloader,
+            )
         )
     return _run_discord(args, settings, reloader)
 
@@ -282,7 +285,14 @@ def _run_discord(args: argparse.Namespace, settings: Settings, reloader: PackRel
         return 2
     serve = args.command == "run"
     sync = getattr(args, "sync", False)
-    serving = run_discord(settings, reloader.bank, sync=sync, serve=serve, shards=shards)
+    serving = run_discord(
+        settings,
+        reloader.bank,
+        sync=sync,
+        serve=serve,
+        shards=shards,
+        reload=reloader.reload_async,
+    )
     return asyncio.run(_reloading_on_sighup(serving, reloader))
 
 

@@ -39,8 +39,10 @@ class Revealing:
             return await self.reveal_in_tx(tx, post_id, now)
 
         view = await self._engine.store.write(job)
+        # Not cached as open any more, even when closed ungraded (its question left the
+        # packs): the next click reads the post and finds it closed.
+        self._engine.posts.forget(post_id)
         if view is not None:
-            self._engine.posts.forget(post_id)
             self._engine.outbox_changed()
             if view.post.kind is not PostKind.PRIVATE:
                 await self._engine.revealed(view)

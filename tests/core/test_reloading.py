@@ -17,7 +17,13 @@ from bot.adapters.console.repl import run_console
 from bot.config import Settings
 from bot.core.errors import NotFound
 from bot.core.packs import load_bank
-from bot.core.reloading import PackReloader
+from bot.core.reloading import (
+    PROBLEM_WIDTH,
+    SHOWN_PROBLEMS,
+    PackReloader,
+    ReloadResult,
+    reload_report,
+)
 from tests.fakes import FakeClock
 
 PACK = """\
@@ -157,3 +163,39 @@ def test_packs_setting_adds_to_the_bundled_pack(
     assert Settings().pack_paths()[0] == tmp_path / "elsewhere.yaml"
     monkeypatch.setenv("QUIZBOT_DEFAULT_PACK", " OFF ")
     assert Settings().default_pack == "off"
+
+
+def _fence(lines: list[str]) -> str:
+    return "<" + "|".join(lines) + ">"
+
+
+def test_a_report_shows_the_summary_alone_after_a_good_reload() -> None:
+    result = ReloadResult(True, 12, [])
+    assert reload_report(result, _fence, 100) == "Packs reloaded: 12 questions."
+
+
+def test_a_report_shows_the_first_problems_clipped_and_counts_the_rest() -> None:
+    problems = [f"p.yaml:{n}: q{n}: " + "x" * 500 for n in range(SHOWN_PROBLEMS + 3)]
+    report = reload_report(ReloadResult(False, 4, problems), _fence, 10_000)
+    summary, shown, more = report.split("\n")
+    assert summary == ReloadResult(False, 4, problems).summary()
+    lines = shown.strip("<>").split("|")
+    assert len(lines) == SHOWN_PROBLEMS
+    assert all(len(line) == PROBLEM_WIDTH and line.endswith("…") for line in lines)
+    assert lines[0].startswith("p.yaml:0: q0: xxx")
+    assert more == "…and 3 more: every problem is in the log."
+
+
+def test_a_report_drops_problems_until_it_fits_the_limit() -> None:
+    problems = [f"p.yaml:{n}: q{n}: broken " + "y" * 100 for n in range(3)]
+    result = ReloadResult(False, 4, problems)
+    full = reload_report(result, _fence, 10_000)
+    assert full.count("broken") == 3
+    shorter = reload_report(result, _fence, len(full) - 1)
+    assert len(shorter) <= len(full) - 1
+    assert shorter.count("broken") == 2
+    assert shorter.endswith("…and 1 more: every problem is in the log.")
+    # Characters outside the BMP count twice, as Discord may count them.
+    emoji = ReloadResult(False, 4, ["p.yaml:1: q: \U0001f600" * 10])
+    report = reload_report(emoji, _fence, len(reload_report(emoji, _fence, 10_000)))
+    assert "\U0001f600" not in report

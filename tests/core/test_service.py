@@ -758,6 +758,8 @@ async def test_a_pack_edit_that_drops_choices_closes_the_open_post(
     clock.advance(minutes=2)
     assert await service.reveal(view.post.post_id) is None  # closed ungraded, no crash
     assert (await store.post(view.post.post_id)).revealed_at is not None  # type: ignore[union-attr]
+    with pytest.raises(PostClosed):  # closed for this process's cache of open posts too
+        await service.answer(view.post.post_id, BOB, choice=view.post.choice_order[0])
 
 
 async def test_self_grading_a_choice_question_explains_who_grades_it(

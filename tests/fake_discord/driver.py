@@ -81,6 +81,22 @@ class Driver:
         self.state.users[user.id] = user
         return user
 
+    def set_application_owner(self, user: FakeUser) -> None:
+        """Make ``user`` the owner of the bot's application (no team)."""
+        self.state.users.setdefault(user.id, user)
+        self.state.application_owner = user
+        self.state.application_team = None
+
+    def set_application_team(
+        self, owner: FakeUser, members: Sequence[tuple[FakeUser, str]] = ()
+    ) -> None:
+        """Give the application to a team: ``owner`` (an admin member) and ``members``, each
+        with its role: ``"admin"``, ``"developer"`` or ``"read_only"``."""
+        everyone = [(owner, "admin"), *members]
+        for user, _ in everyone:
+            self.state.users.setdefault(user.id, user)
+        self.state.application_team = (owner, everyone)
+
     def dm_channel(self, user: FakeUser) -> FakeChannel:
         """The DM channel between the bot and ``user`` (created on first use)."""
         self.state.users.setdefault(user.id, user)

@@ -256,7 +256,37 @@ class RestApi:
     async def get_application(
         self, request: web.Request, body: Any, uploads: list[Upload]
     ) -> Reply:
-        """GET /oauth2/applications/@me (called by Client.login)."""
+        """GET /oauth2/applications/@me (called by Client.login and Client.application_info)."""
+        owner = self.state.application_owner.to_payload()
+        team: JSON | None = None
+        if self.state.application_team is not None:
+            team_owner, members = self.state.application_team
+            team_id = str(self.state.application_id + 1)
+            team = {
+                "id": team_id,
+                "name": "Fake Team",
+                "icon": None,
+                "owner_user_id": str(team_owner.id),
+                "members": [
+                    {
+                        "membership_state": 2,
+                        "team_id": team_id,
+                        "user": member.to_payload(),
+                        "role": role,
+                        "permissions": ["*"],
+                    }
+                    for member, role in members
+                ],
+            }
+            # A team-owned application's owner is a stand-in user named after the team.
+            owner = {
+                "id": team_id,
+                "username": f"team{team_id}",
+                "discriminator": "0000",
+                "global_name": None,
+                "avatar": None,
+                "flags": 1024,
+            }
         return 200, {
             "id": str(self.state.application_id),
             "name": self.state.bot_user.username,
@@ -264,16 +294,10 @@ class RestApi:
             "description": "fake application",
             "bot_public": False,
             "bot_require_code_grant": False,
-            "owner": {
-                "id": "1",
-                "username": "owner",
-                "discriminator": "0",
-                "global_name": "Owner",
-                "avatar": None,
-            },
+            "owner": owner,
             "verify_key": "0" * 64,
             "flags": 0,
-            "team": None,
+            "team": team,
             "interactions_endpoint_url": None,
             "bot": self.state.bot_user.to_payload(),
         }

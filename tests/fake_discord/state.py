@@ -163,6 +163,11 @@ class FakeState:
         self.dispatcher: Dispatcher | None = None
         self.internal_errors: list[BaseException] = []
         self.hub.context = self.diagnostics
+        # GET /applications/@me: the application's owner (a placeholder user until a test
+        # names one), or the team that owns it, as (member, role) with role one of "admin",
+        # "developer" or "read_only", and the team's owner.
+        self.application_owner: FakeUser = FakeUser(id=1, username="owner", global_name="Owner")
+        self.application_team: tuple[FakeUser, list[tuple[FakeUser, str]]] | None = None
 
     def diagnostics(self) -> str:
         """Failed REST calls and fake crashes, appended to timeout messages."""

@@ -28,7 +28,7 @@ from bot.core.moderation import MemberAction, Moderation, describe, parse_action
 from bot.core.parsing import parse_difficulty
 from bot.core.ports import Attempt, Clock, SystemClock
 from bot.core.questions import CHOICE_LETTERS, Difficulty
-from bot.core.reloading import ReloadResult
+from bot.core.reloading import Reload
 from bot.core.reviewing import Reviews
 from bot.core.service import QuizService
 from bot.storage.factory import open_store
@@ -52,12 +52,10 @@ Commands:
   /topics                           list the topics
   /admin setup CHANNEL HH:MM ZONE | reveal daily:8h draw:60s | difficulty LEVEL|mixed|ramp
          days mon-fri|every|LIST | pause | resume | postnow | ping ROLE|none | status
-         reload (the question packs) | selfgrade on|off | audit
+         reload (read the question packs again) | selfgrade on|off | audit
          member NAME reset|exclude|include|forget [confirm]
 {COMMUNITY_HELP}
   /help, /quit (or Ctrl-D)          Ctrl-C clears the line you are typing; arrows recall history"""
-
-Reload = Callable[[], Awaitable[ReloadResult]]
 
 
 class ConsolePublisher:

@@ -10,7 +10,13 @@ from discord import app_commands
 
 from bot.adapters.discord_app import community_admin, learning_commands, render
 from bot.adapters.discord_app.components import post_buttons
-from bot.adapters.discord_app.context import guild_key, member_of, quiz_of, reply
+from bot.adapters.discord_app.context import (
+    guild_key,
+    is_bot_owner,
+    member_of,
+    quiz_of,
+    reply,
+)
 from bot.adapters.discord_app.learning_render import add_learning
 from bot.adapters.discord_app.stats_card import attach_card
 from bot.adapters.discord_app.suggest import suggest
@@ -21,6 +27,12 @@ from bot.core.parsing import parse_difficulty, search_timezones
 log = logging.getLogger(__name__)
 
 Level = Literal["entry", "junior", "mid", "senior", "expert"]
+
+NOT_OWNER = (
+    "Only the bot's owner can reload the question packs: every server this bot is in "
+    "shares them. Nothing was reloaded."
+)
+NO_RELOAD = "Reloading the question packs is not available here."
 
 
 async def topic_autocomplete(
@@ -251,6 +263,32 @@ class QuizAdmin(app_commands.Group, name="quizadmin", description="Configure the
     async def status(self, interaction: discord.Interaction) -> None:
         """Show the settings."""
         await self._status(interaction, "")
+
+    @app_commands.command(
+        description="Bot owner only: read the question packs again, for every server"
+    )
+    async def reload(self, interaction: discord.Interaction) -> None:
+        """Re-read and validate the packs; on any problem the questions in service stay.
+
+        Every guild of the process shares the packs, so beyond Manage Server (the group's
+        check) only the bot's owner may reload them, checked here on every use.
+        """
+        # Reading and validating a large pack takes seconds: answer "thinking" at once.
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        ctx = quiz_of(interaction)
+        if not await is_bot_owner(interaction.client, interaction.user):
+            await reply(interaction, NOT_OWNER)
+            return
+        if ctx.reload is None:
+            await reply(interaction, NO_RELOAD)
+            return
+        log.info(
+            "pack reload asked by user %s in guild %s",
+            interaction.user.id,
+            interaction.guild_id,
+            extra={"guild_id": interaction.guild_id},
+        )
+        await reply(interaction, render.reload_reply(await ctx.reload()))
 
 
 def register(tree: app_commands.CommandTree[discord.Client]) -> None:

@@ -16,6 +16,7 @@ from bot.core.audit import AuditedAdmin
 from bot.core.errors import QuizError
 from bot.core.model import Member
 from bot.core.moderation import Moderation
+from bot.core.reloading import Reload
 from bot.core.reviewing import Reviews
 from bot.core.service import QuizService
 from bot.scheduling import QuizScheduler
@@ -65,6 +66,8 @@ class QuizContext:
     moderation: Moderation
     community: CommunityParts
     inflight: InFlight = field(default_factory=InFlight)
+    # Reloads the question packs every guild of this process shares; None: not offered.
+    reload: Reload | None = None
 
 
 class HasQuiz(Protocol):
@@ -77,6 +80,23 @@ def quiz_of(interaction: discord.Interaction) -> QuizContext:
     """The context of the client that received the interaction."""
     client: HasQuiz = interaction.client  # type: ignore[assignment]
     return client.quiz
+
+
+async def is_bot_owner(client: discord.Client, user: discord.abc.User) -> bool:
+    """discord.py's owner rule (`commands.Bot.is_owner`): the application's owner or, for a
+    team-owned application, its owner and its admin and developer members.
+
+    The application is fetched on every check, so a transfer of ownership counts at once.
+    """
+    app = await client.application_info()
+    if app.team is None:
+        return user.id == app.owner.id
+    owners = {
+        member.id
+        for member in app.team.members
+        if member.role in (discord.TeamMemberRole.admin, discord.TeamMemberRole.developer)
+    }
+    return user.id == app.team.owner_id or user.id in owners
 
 
 def member_of(interaction: discord.Interaction) -> Member:

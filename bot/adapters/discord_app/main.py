@@ -28,6 +28,7 @@ from bot.core.bank import QuestionBank
 from bot.core.community import Community
 from bot.core.moderation import Moderation
 from bot.core.ports import Clock, Store, SystemClock
+from bot.core.reloading import Reload
 from bot.core.reviewing import Reviews
 from bot.core.service import QuizService
 from bot.ops.heartbeat import heartbeat, heartbeat_anchor
@@ -71,11 +72,13 @@ def build_client(
     dev_guild_id: int | None = None,
     scheduler: AsyncIOScheduler | None = None,
     shards: ShardPlan | None = None,
+    reload: Reload | None = None,
 ) -> QuizClient:
     """A client wired to the engine; the one recipe for production and tests.
 
     With `shards`, the client runs those shards and schedules only their guilds, and the
     process takes over overdue reveals of any guild (leased, so one process does each).
+    `reload` re-reads the packs behind `bank` (`/quizadmin reload`, for the bot's owner).
     """
     if shards is None:
         client = QuizClient(sync=sync, serve=serve, dev_guild_id=dev_guild_id)
@@ -110,7 +113,9 @@ def build_client(
     # Community features: suggestions, recaps, threads and role rewards (all off by default).
     community = Community(service, DiscordCommunityPublisher(client))
     parts = CommunityParts(community, CommunityTicker(community, jobs.scheduler))
-    client.attach(QuizContext(service, admin, jobs, reviews, Moderation(service), parts))
+    client.attach(
+        QuizContext(service, admin, jobs, reviews, Moderation(service), parts, reload=reload)
+    )
     return client
 
 
@@ -137,6 +142,7 @@ async def run_discord(
     sync: bool,
     serve: bool,
     shards: ShardPlan | None = None,
+    reload: Reload | None = None,
 ) -> int:
     """Serve until SIGTERM/SIGINT (or, with serve=False, sync commands and exit)."""
     if settings.discord_token is None or not settings.discord_token.get_secret_value().strip():
@@ -150,6 +156,7 @@ async def run_discord(
         serve=serve,
         dev_guild_id=settings.dev_guild_id,
         shards=shards,
+        reload=reload,
     )
     loop = asyncio.get_running_loop()
     stopping: list[asyncio.Task[None]] = []

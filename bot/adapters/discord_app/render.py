@@ -11,6 +11,7 @@ from bot.core.admin import Status
 from bot.core.model import Leaderboard, MemberStats, PostKind, PostView, RankBy, RevealView
 from bot.core.parsing import format_days, format_duration
 from bot.core.questions import Difficulty
+from bot.core.reloading import ReloadResult, reload_report
 from bot.core.suggestion_form import credit_of
 from bot.core.text import board_figure, plural
 
@@ -36,6 +37,20 @@ _TITLES = {
 def plain(text: str) -> str:
     """Member-supplied text shown literally: no markdown, no mentions."""
     return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+
+
+def reload_reply(result: ReloadResult) -> str:
+    """`/quizadmin reload`'s answer: the summary, and the first problems of a refused reload."""
+    return reload_report(result, problem_block, MESSAGE_LIMIT)
+
+
+def problem_block(lines: list[str]) -> str:
+    """Pack problems as a code block: nothing in it renders, mentions and markdown included.
+
+    A zero-width space after each backtick keeps pack text from closing the block.
+    """
+    body = "\n".join(line.replace("`", "`\u200b") for line in lines)
+    return f"```\n{body}\n```"
 
 
 def topic_label(slug: str, description: str) -> str:

@@ -22,6 +22,7 @@ from bot.community_scheduling import CommunityTicker
 from bot.core.admin import GuildAdmin
 from bot.core.community import Community
 from bot.core.errors import QuizError
+from bot.core.reloading import Reload
 from bot.core.service import QuizService
 from bot.scheduling import QuizScheduler
 
@@ -116,17 +117,19 @@ def build_app(
     client: AsyncWebClient | None = None,
     token: str | None = None,
     features: Community | None = None,
+    reload: Reload | None = None,
 ) -> SlackQuizApp:
     """The AsyncApp with the four slash commands, the buttons and the answer modal.
 
     With `features`, `/quiz suggest`, the community `/quiz-admin` actions, the review buttons
-    and the suggestion modal are served too, and `ticker` drives recaps.
+    and the suggestion modal are served too, and `ticker` drives recaps. `reload` re-reads
+    the packs behind the service's bank (`/quiz-admin reload`, for workspace owners).
     """
     if client is None:
         client = AsyncWebClient(token=token)
     silence_token_warning()
     app = AsyncApp(client=client, signing_secret=signing_secret, name="quizbot")
-    listeners = QuizListeners(service, admin, scheduler, client)
+    listeners = QuizListeners(service, admin, scheduler, client, reload)
     bot = SlackQuizApp(app, listeners)
     track = bot.inflight.track
 

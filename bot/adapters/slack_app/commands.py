@@ -31,6 +31,7 @@ ADMIN_ACTIONS = (
     "selfgrade",
     "member",
     "audit",
+    "reload",
 )
 
 
@@ -167,7 +168,7 @@ def parse_admin(text: str) -> AdminArgs:
     if action not in ADMIN_ACTIONS:
         raise InvalidInput(f"Unknown admin command '{words[0]}'.\n{replies.ADMIN_USAGE}")
     expected = {"setup": 3, "difficulty": 1, "ping": 1, "selfgrade": 1, "member": 2}
-    no_args = ("pause", "resume", "postnow", "status", "audit")
+    no_args = ("pause", "resume", "postnow", "status", "audit", "reload")
     if (
         (action in expected and len(args) != expected[action])
         or (action in no_args and args)

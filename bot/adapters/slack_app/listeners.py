@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,10 +17,13 @@ from bot.core.admin import GuildAdmin
 from bot.core.audit import AuditedAdmin
 from bot.core.errors import ChannelUnavailable, NotAllowed, PostClosed, TryAgainLater
 from bot.core.model import Member, PostKind, RevealView, Tally
+from bot.core.reloading import Reload
 from bot.core.service import QuizService
 from bot.scheduling import QuizScheduler
 
 Payload = dict[str, Any]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,25 @@ class Caller:
         return cls(str(team), channel, Member(str(user["id"]), str(name)))
 
 
+def is_admin(user: Payload) -> bool:
+    """A users.info record of a workspace admin or owner."""
+    return bool(user.get("is_admin") or is_owner(user))
+
+
+def is_owner(user: Payload) -> bool:
+    """A users.info record of an owner or the primary owner of the workspace.
+
+    They alone may reload the question packs. Reloading swaps the questions of everything
+    this process serves, and the app is installed per workspace (org_deploy_enabled is
+    false in slack-manifest.yaml), so the process serves one workspace, and its owners
+    answer for all of it, as the application's owner does on Discord. Slack keeps this
+    record itself and it is asked on every use, so, unlike a list of user ids in a setting,
+    there is nothing to configure or to forget to update when owners change. Workspace
+    admins may change the quiz settings, but not this.
+    """
+    return bool(user.get("is_owner") or user.get("is_primary_owner"))
+
+
 def is_ephemeral(body: Payload) -> bool:
     """True when the button sat in a message only the clicker sees."""
     return bool((body.get("container") or {}).get("is_ephemeral"))
@@ -61,8 +84,10 @@ class QuizListeners:
         admin: GuildAdmin,
         scheduler: QuizScheduler,
         client: AsyncWebClient,
+        reload: Reload | None = None,
     ) -> None:
         self.service = service
+        self.reload = reload
         self.admin = AuditedAdmin(admin, service)
         self.scheduler = scheduler
         self.client = client
@@ -157,8 +182,15 @@ class QuizListeners:
             await respond(text=replies.ADMIN_USAGE, response_type="ephemeral")
             return
         # Permission first: a member who may not change settings learns nothing else.
-        await self.require_admin(caller.member.id, caller.team_id)
+        user = await self.member_here(caller.member.id, caller.team_id)
+        if not is_admin(user):
+            raise NotAllowed(replies.NOT_ADMIN)
         parsed = commands.parse_admin(text)
+        if parsed.action == "reload":
+            if not is_owner(user):
+                raise NotAllowed(replies.NOT_OWNER)
+            await self.reload_packs(caller, respond)
+            return
         if parsed.action in ADMIN_ACTIONS:
             await self.learning.admin_command(caller.team_id, caller.member, parsed, respond)
             return
@@ -167,17 +199,28 @@ class QuizListeners:
         await respond(text=replies.status(status, headline), response_type="ephemeral")
 
     async def require_admin(self, user_id: str, team_id: str) -> None:
-        """NotAllowed unless Slack says the member is an admin or owner of this workspace.
+        """NotAllowed unless Slack says the member is an admin or owner of this workspace."""
+        if not is_admin(await self.member_here(user_id, team_id)):
+            raise NotAllowed(replies.NOT_ADMIN)
+
+    async def member_here(self, user_id: str, team_id: str) -> Payload:
+        """The member's users.info record, asked now; empty for a member of another workspace.
 
         In an Enterprise Grid org a member of one workspace can run commands in another;
-        their admin flags belong to their own workspace, so those must match the command's.
+        their admin and owner flags belong to their own workspace, so that must be this one.
         """
         response = await self.client.users_info(user=user_id)
-        user = response.get("user") or {}
-        if user.get("team_id") != team_id:
-            raise NotAllowed(replies.NOT_ADMIN)
-        if not (user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")):
-            raise NotAllowed(replies.NOT_ADMIN)
+        user: Payload = response.get("user") or {}
+        return user if user.get("team_id") == team_id else {}
+
+    async def reload_packs(self, caller: Caller, respond: AsyncRespond) -> None:
+        """`/quiz-admin reload`: read and validate the packs again; on a problem keep the old."""
+        if self.reload is None:
+            await respond(text=replies.NO_RELOAD, response_type="ephemeral")
+            return
+        log.info("pack reload asked by %s in workspace %s", caller.member.id, caller.team_id)
+        result = await self.reload()
+        await respond(text=replies.reload_reply(result), response_type="ephemeral")
 
     async def _run_admin(self, team_id: str, parsed: commands.AdminArgs, by: Member) -> str | None:
         action, args = parsed.action, parsed.args

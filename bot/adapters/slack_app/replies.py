@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.adapters.slack_app.blocks import escape, slack_date
-from bot.adapters.slack_app.mrkdwn import plain_name
+from bot.adapters.slack_app.blocks import SECTION_LIMIT, escape, slack_date
+from bot.adapters.slack_app.mrkdwn import ZWSP, plain_name
 from bot.core.admin import Status
 from bot.core.bank import QuestionBank
 from bot.core.errors import DrawAlreadyOpen, QuizError
 from bot.core.model import Leaderboard, MemberStats, Period, PostView, RankBy
 from bot.core.parsing import format_days, format_duration
+from bot.core.reloading import ReloadResult, reload_report
 from bot.core.text import board_figure, plural
 
 APOLOGY = "Sorry, something went wrong on my side. Please try again in a moment."
 NOT_ADMIN = "Only workspace admins and owners can change the quiz settings."
+NOT_OWNER = "Only the owners of this workspace can reload the question packs. Nothing was reloaded."
+NO_RELOAD = "Reloading the question packs is not available here."
 
 QUIZ_USAGE = (
     "Usage: `/quiz [entry|junior|mid|senior|expert] [topic] [private]`: "
@@ -37,6 +40,7 @@ ADMIN_USAGE = """\
 • `/quiz-admin selfgrade on|off`: whether self-graded (open) answers score points and streaks
 • `/quiz-admin member @user reset|exclude|include|forget`: moderate a member (forget asks first)
 • `/quiz-admin audit`: the last 20 admin actions
+• `/quiz-admin reload`: read the question packs again, validated first (workspace owners only)
 • `/quiz-admin suggestions #channel|off`: where suggested questions wait for review
 • `/quiz-admin recap on|off|day mon..sun|time HH:MM`: the weekly recap in the daily channel
 • `/quiz-admin threads on|off`: the answer and explanation in a thread of each daily reveal
@@ -150,6 +154,20 @@ def status(s: Status, headline: str | None = None) -> str:
         f"• Last error: {error}",
     ]
     return "\n".join(lines)
+
+
+def reload_reply(result: ReloadResult) -> str:
+    """`/quiz-admin reload`'s answer: the summary, and the first problems of a refused reload."""
+    return reload_report(result, problem_block, SECTION_LIMIT)
+
+
+def problem_block(lines: list[str]) -> str:
+    """Pack problems as a code block, entities escaped: no mention, link or markup works.
+
+    A zero-width space after each backtick keeps pack text from closing the block.
+    """
+    body = "\n".join(escape(line).replace("`", "`" + ZWSP) for line in lines)
+    return f"```\n{body}\n```"
 
 
 def topics(bank: QuestionBank) -> str:

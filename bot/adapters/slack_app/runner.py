@@ -29,6 +29,7 @@ from bot.core.admin import GuildAdmin
 from bot.core.bank import QuestionBank
 from bot.core.community import Community
 from bot.core.ports import Clock, SystemClock
+from bot.core.reloading import Reload
 from bot.core.service import QuizService
 from bot.ops.heartbeat import heartbeat, heartbeat_anchor
 from bot.scheduling import QuizScheduler
@@ -90,12 +91,13 @@ async def run_slack(
     client: AsyncWebClient | None = None,
     stop: asyncio.Event | None = None,
     ready: asyncio.Event | None = None,
+    reload: Reload | None = None,
 ) -> int:
     """Serve Slack until SIGTERM/SIGINT (or `stop`): Socket Mode, or HTTP with `http_port`.
 
     Returns 2 when a setting is missing or Slack refuses the token, 1 when Slack cannot be
     reached, 0 after a clean stop. `client` (a Web API client) and the two events exist
-    for tests.
+    for tests. `reload` re-reads the packs behind `bank` (`/quiz-admin reload`).
     """
     problem = settings_problem(settings, http=http_port is not None)
     if problem is not None:
@@ -115,7 +117,7 @@ async def run_slack(
                     AsyncRateLimitErrorRetryHandler(),
                 ],
             )
-        return await _run(settings, bank, client, http_port, http_host, stop, ready)
+        return await _run(settings, bank, client, http_port, http_host, stop, ready, reload)
 
 
 async def _run(
@@ -126,6 +128,7 @@ async def _run(
     http_host: str,
     stop: asyncio.Event | None,
     ready: asyncio.Event | None,
+    reload: Reload | None,
 ) -> int:
     try:
         identity = await client.auth_test()
@@ -176,6 +179,7 @@ async def _run(
             signing_secret=secret.get_secret_value() if secret else "",
             client=client,
             features=Community(service, SlackCommunityPublisher(client)),
+            reload=reload,
         )
         if stop is None:
             stop = asyncio.Event()

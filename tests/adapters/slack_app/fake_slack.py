@@ -50,6 +50,7 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.admins: set[str] = set()
         self.owners: set[str] = set()
+        self.primary_owners: set[str] = set()
         # channel id -> the error Slack answers for it (channel_not_found, not_in_channel...,
         # or ratelimited / service_unavailable, answered with HTTP 429 / 503)
         self.failing: dict[str, str] = {}
@@ -326,9 +327,9 @@ class FakeSlack:
                 "id": user,
                 "team_id": self.home_team.get(user, TEAM),
                 "name": user.lower(),
-                "is_admin": user in self.admins or user in self.owners,
-                "is_owner": user in self.owners,
-                "is_primary_owner": False,
+                "is_admin": user in self.admins | self.owners | self.primary_owners,
+                "is_owner": user in self.owners | self.primary_owners,
+                "is_primary_owner": user in self.primary_owners,
             },
         }
 

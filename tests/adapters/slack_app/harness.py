@@ -23,6 +23,7 @@ from bot.adapters.slack_app.http_server import EVENTS_PATH
 from bot.core.admin import GuildAdmin
 from bot.core.community import Community
 from bot.core.model import GuildConfig, Post
+from bot.core.reloading import Reload
 from bot.core.service import QuizService
 from bot.scheduling import QuizScheduler
 from bot.storage.sqlite import SqliteStore
@@ -100,6 +101,8 @@ class SlackHarness:
         self.db = db
         self.clock = clock
         self.bank = quiz_bank()
+        # What `/quiz-admin reload` calls; a test that serves packs from files sets it.
+        self.reload: Reload | None = None
         self._seed = seed
         self._ids = itertools.count(1)
         self._http: aiohttp.ClientSession | None = None
@@ -129,6 +132,7 @@ class SlackHarness:
             signing_secret=SECRET,
             client=self.client,
             features=self.community,
+            reload=self.reload,
         )
         assert self.bot.ticker is not None
         # Approved suggestions first: the delivery worker may show posts that use them.
