@@ -69,6 +69,9 @@ class InstantPublisher:
     async def show_reveal(self, view: RevealView) -> None:
         """Accept the edit."""
 
+    async def show_withdrawn(self, post: Post) -> None:
+        """Accept the edit."""
+
 
 def _settings(index: int, rng: random.Random) -> dict[str, object]:
     """Where and when guild `index` posts: due at START for the first DUE guilds."""

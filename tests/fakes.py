@@ -41,6 +41,7 @@ class RecordingPublisher:
     def __init__(self) -> None:
         self.published: list[PostView] = []
         self.reveals: list[RevealView] = []
+        self.withdrawn: list[Post] = []
         self.attempts: list[Attempt] = []
         self.failing: set[str] = set()
         self.down = False
@@ -75,6 +76,11 @@ class RecordingPublisher:
         """Record a reveal."""
         self._check(view.post.channel_id)
         self.reveals.append(view)
+
+    async def show_withdrawn(self, post: Post) -> None:
+        """Record a post closed without its answer."""
+        self._check(post.channel_id)
+        self.withdrawn.append(post)
 
 
 def question(

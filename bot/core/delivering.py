@@ -183,14 +183,23 @@ class Delivering:
 
     async def _show_reveal(self, delivery: Delivery, post: Post) -> Outcome:
         engine = self._engine
+        assert engine.publisher is not None
         try:
-            question = engine.question(post.question_id)
+            # As it was posted: a question whose choices changed cannot show this tally.
+            question = engine.question_of(post)
         except NotFound:
+            await engine.publisher.show_withdrawn(post)
+            log.info(
+                "guild %s: post %s closed as withdrawn (question %s left the packs)",
+                post.guild_id,
+                post.post_id,
+                post.question_id,
+                extra={"guild_id": post.guild_id, "post_id": post.post_id},
+            )
             await self._finish(delivery)
             return Outcome(Result.DELIVERED, post)
         answers = await engine.store.answers(post.post_id)
         per_choice, answered, correct = scoring.tally(question, answers)
-        assert engine.publisher is not None
         await engine.publisher.show_reveal(
             RevealView(post, question, Tally(per_choice, answered, correct))
         )

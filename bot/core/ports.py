@@ -491,6 +491,12 @@ class Publisher(Protocol):
         """Edit the post's message into its revealed form (or send it anew if it is gone)."""
         ...
 
+    async def show_withdrawn(self, post: Post) -> None:
+        """Edit the message of a post whose question left the packs (or changed its choices)
+        before its reveal could be shown: buttons gone, a short notice instead. Nothing to
+        do when the message is gone."""
+        ...
+
 
 class Notifier(Protocol):
     """The platform side of a private nudge: a direct message to one member."""

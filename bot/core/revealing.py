@@ -63,6 +63,17 @@ class Revealing:
         if not await tx.mark_revealed(post_id, now, seq):
             return None
         if question is None:
+            # Closed ungraded; its message must still lose its live buttons.
+            if (
+                engine.delivers
+                and post.message_id is not None
+                and post.kind is not PostKind.PRIVATE
+            ):
+                await tx.add_delivery(
+                    NewDelivery(
+                        engine.platform, post.guild_id, DeliveryKind.REVEAL, post_id, now, now
+                    )
+                )
             return None
         post = dataclasses.replace(post, revealed_at=now, daily_seq=seq)
         answers = await tx.answers(post_id)

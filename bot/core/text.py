@@ -43,3 +43,11 @@ def plural(count: int, one: str, many: str | None = None) -> str:
 def board_figure(by_points: bool, value: int) -> str:
     """A leaderboard figure in words: `1 point`, `3 points`, `1 day in a row`."""
     return plural(value, "point") if by_points else f"{plural(value, 'day')} in a row"
+
+
+# What a post says once its question left the packs before its reveal could be shown.
+WITHDRAWN_TITLE = "Question withdrawn"
+WITHDRAWN_NOTICE = (
+    "This question was withdrawn from the question packs before its answer could be shown "
+    "here. Answers to it are closed."
+)

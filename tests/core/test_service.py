@@ -745,7 +745,7 @@ async def test_a_forged_post_id_is_no_post(service: QuizService, post_id: int) -
 
 
 async def test_a_pack_edit_that_drops_choices_closes_the_open_post(
-    service: QuizService, store: ClosableStore, clock: FakeClock
+    service: QuizService, store: ClosableStore, clock: FakeClock, publisher: RecordingPublisher
 ) -> None:
     view = await shown_draw(service, GUILD, CHANNEL, ALICE, difficulty=Difficulty.ENTRY)
     original = view.question
@@ -758,6 +758,9 @@ async def test_a_pack_edit_that_drops_choices_closes_the_open_post(
     clock.advance(minutes=2)
     assert await service.reveal(view.post.post_id) is None  # closed ungraded, no crash
     assert (await store.post(view.post.post_id)).revealed_at is not None  # type: ignore[union-attr]
+    await service.deliveries.run_due()
+    assert publisher.reveals == []
+    assert [post.post_id for post in publisher.withdrawn] == [view.post.post_id], "no live buttons"
     with pytest.raises(PostClosed):  # closed for this process's cache of open posts too
         await service.answer(view.post.post_id, BOB, choice=view.post.choice_order[0])
 

@@ -31,6 +31,7 @@ from bot.core.questions import CHOICE_LETTERS, Difficulty
 from bot.core.reloading import Reload
 from bot.core.reviewing import Reviews
 from bot.core.service import QuizService
+from bot.core.text import WITHDRAWN_NOTICE, WITHDRAWN_TITLE
 from bot.storage.factory import open_store
 from bot.storage.pg_connect import redacted
 
@@ -76,6 +77,10 @@ class ConsolePublisher:
     async def show_reveal(self, view: RevealView) -> None:
         """Print the revealed post."""
         print(render.reveal(view), file=self._out)
+
+    async def show_withdrawn(self, post: Post) -> None:
+        """Say that the post closed without its answer."""
+        print(f"[post {post.post_id}] {WITHDRAWN_TITLE}. {WITHDRAWN_NOTICE}", file=self._out)
 
 
 class Console:

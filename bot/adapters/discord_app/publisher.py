@@ -21,6 +21,7 @@ from bot.adapters.discord_app.components import post_buttons, reveal_buttons
 from bot.core.errors import ChannelUnavailable, TryAgainLater
 from bot.core.model import Post, PostView, RevealView
 from bot.core.ports import Attempt
+from bot.core.text import WITHDRAWN_NOTICE, WITHDRAWN_TITLE
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +119,22 @@ class DiscordPublisher:
                 allowed_mentions=render.NO_PINGS,
                 nonce=reveal_nonce(post.post_id),
             )
+
+    async def show_withdrawn(self, post: Post) -> None:
+        """Replace the post's embed with the notice and drop its buttons."""
+        if post.message_id is None:
+            return
+        channel = self._client.get_partial_messageable(int(post.channel_id))
+        embed = discord.Embed(title=WITHDRAWN_TITLE, description=WITHDRAWN_NOTICE)
+        with translated(post.channel_id):
+            try:
+                await channel.get_partial_message(int(post.message_id)).edit(
+                    embed=embed, view=None, allowed_mentions=render.NO_PINGS
+                )
+            except discord.NotFound as exc:
+                if exc.code != UNKNOWN_MESSAGE:
+                    raise
+                # Deleted by someone: no buttons are left to close.
 
 
 UNKNOWN_MESSAGE = 10008

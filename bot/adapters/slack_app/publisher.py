@@ -20,6 +20,7 @@ from bot.adapters.slack_app import blocks
 from bot.core.errors import ChannelUnavailable, TryAgainLater
 from bot.core.model import Post, PostView, RevealView
 from bot.core.ports import FIRST_ATTEMPT, Attempt
+from bot.core.text import WITHDRAWN_NOTICE, WITHDRAWN_TITLE
 
 log = logging.getLogger(__name__)
 
@@ -166,3 +167,21 @@ class SlackPublisher:
                 unfurl_links=False,
                 unfurl_media=False,
             )
+
+    async def show_withdrawn(self, post: Post) -> None:
+        """Replace the post's blocks (and so its buttons) with the notice."""
+        if post.message_id is None:
+            return
+        content = [blocks.section(f"*{WITHDRAWN_TITLE}*\n{WITHDRAWN_NOTICE}")]
+        with translated():
+            try:
+                await self._client.chat_update(
+                    channel=post.channel_id,
+                    ts=post.message_id,
+                    text=f"{WITHDRAWN_TITLE}. {WITHDRAWN_NOTICE}",
+                    blocks=content,
+                )
+            except SlackApiError as exc:
+                if error_code(exc) not in MESSAGE_GONE:
+                    raise
+                # Deleted by someone: no buttons are left to close.
