@@ -116,7 +116,15 @@ class StoreTx(CommunityTx, Protocol):
         ...
 
     async def save_guild(self, config: GuildConfig) -> None:
-        """Insert or replace a guild's configuration."""
+        """Insert or replace a guild's configuration (its display name is kept)."""
+        ...
+
+    async def name_guild(self, defaults: GuildConfig, name: str) -> bool:
+        """Store a guild's display name; False when it was stored already.
+
+        A guild the store has no row for yet is saved with `defaults`, as its first draw
+        saves it; the settings of a guild the store has are left alone.
+        """
         ...
 
     async def post(self, post_id: int) -> Post | None:
