@@ -81,3 +81,14 @@ def test_console_command_runs_from_the_shell(tmp_path: Path) -> None:
     assert "[#1 draw · expert · " in result.stdout
     assert "[#1 revealed]" in result.stdout
     assert "Nobody is on this board yet." in result.stdout
+    listing = subprocess.run(
+        [sys.executable, "-m", "bot", "guilds", "--db", str(tmp_path / "shell.db")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert listing.returncode == 0, listing.stderr
+    assert listing.stdout.splitlines()[1].split() == [
+        "console", "console", "console", "0", "1", "console",
+    ], "the terminal's guild is named by its id"  # fmt: skip
