@@ -387,13 +387,17 @@ class Store(CommunityReads, Protocol):
         ...
 
     async def top_points(self, guild_id: str, period: str | None, limit: int) -> list[BoardEntry]:
-        """The top of the points board; `period` None means all time."""
+        """The top of the points board; `period` None means all time.
+
+        Every member with a graded answer in the period is on it, those who scored nothing
+        with 0 points after everyone with points; excluded members are on no board.
+        """
         ...
 
     async def points_rank(
         self, guild_id: str, period: str | None, member_id: str
     ) -> BoardEntry | None:
-        """A member's row on the points board, None without points."""
+        """A member's row on the points board (maybe 0 points), None when not on it."""
         ...
 
     async def top_streaks(self, guild_id: str, seq: int, limit: int) -> list[BoardEntry]:

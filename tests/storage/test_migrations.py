@@ -12,6 +12,7 @@ from bot.__main__ import main
 from bot.storage.migrate import migrations
 from bot.storage.preflight import DatabaseRefused
 from bot.storage.sqlite import SqliteStore
+from tests.storage.old_databases import BOARD_AFTER, OLD_ANSWERS
 
 
 async def test_fresh_database_gets_the_newest_schema_in_wal_mode(tmp_path: Path) -> None:
@@ -122,3 +123,20 @@ async def test_upgrading_to_guild_names_keeps_the_guilds_and_names_none(
     with closing(sqlite3.connect(path)) as conn, conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == migrations()[-1][0]
         assert conn.execute("SELECT guild_id, name FROM guilds").fetchall() == [("g", None)]
+
+
+async def test_upgrading_gives_members_who_scored_nothing_their_period_rows(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "v5.db"
+    with closing(sqlite3.connect(path)) as conn, conn:
+        script = "".join(sql for version, _, sql in migrations() if version <= 5)
+        conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = 5;\nCOMMIT;")
+        conn.executescript(OLD_ANSWERS.format(true=1, false=0))
+    store = await SqliteStore.open(path)
+    try:
+        for period in ("2026-W48", "2026-11"):
+            board = await store.top_points("g", period, 10)
+            assert [(e.member_id, e.name, e.value) for e in board] == BOARD_AFTER, period
+    finally:
+        await store.close()

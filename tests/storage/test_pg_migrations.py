@@ -16,6 +16,7 @@ from bot.storage.postgres import PostgresStore
 from bot.storage.preflight import DatabaseRefused
 from tests.databases import PgCluster, PostgresDatabase, SqliteDatabase
 from tests.pg_server import free_port
+from tests.storage.old_databases import BOARD_AFTER, OLD_ANSWERS
 
 
 async def fetch(url: str, sql: str) -> list[tuple[object, ...]]:
@@ -157,3 +158,16 @@ async def test_both_stores_have_the_same_tables_and_columns(
     assert on_postgres["posts"] - on_sqlite["posts"] == {"lease_owner", "lease_until"}
     on_postgres["posts"] -= {"lease_owner", "lease_until"}
     assert on_postgres == on_sqlite
+
+
+async def test_upgrading_gives_members_who_scored_nothing_their_period_rows(
+    pg_cluster: PgCluster,
+) -> None:
+    url = await migrated_by_hand(pg_cluster, 2, OLD_ANSWERS.format(true="TRUE", false="FALSE"))
+    store = await PostgresStore.open(url)
+    try:
+        for period in ("2026-W48", "2026-11"):
+            board = await store.top_points("g", period, 10)
+            assert [(e.member_id, e.name, e.value) for e in board] == BOARD_AFTER, period
+    finally:
+        await store.close()

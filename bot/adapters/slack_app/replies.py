@@ -95,7 +95,9 @@ def board(b: Leaderboard) -> str:
         return f"{title}\nNobody is on this board yet: answer a question to get on it."
     lines = [title]
     for entry in b.top:
-        rank = _MEDALS.get(entry.rank, f"{entry.rank}.")
+        # Members who answered but scored nothing are listed too: no medal for 0 points.
+        medal = _MEDALS.get(entry.rank) if entry.value > 0 else None
+        rank = medal or f"{entry.rank}."
         lines.append(f"{rank} {plain_name(entry.name)} — {figure(entry.value)}")
     if b.caller is None:
         lines.append("_You are not on this board yet._")

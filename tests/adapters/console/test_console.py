@@ -60,6 +60,8 @@ async def test_piped_session(tmp_path: Path, clock: FakeClock) -> None:
     assert match is not None
     winner = {"A": "alice", "B": "bob", "C": "carol", "D": "dave"}[match[1]]
     assert f"  1. {winner} — 1 point" in text
+    for loser in {"alice", "bob", "carol", "dave"} - {winner}:
+        assert f"  2. {loser} — 0 points" in text, "answered, scored nothing: on the board"
     alice_line = "alice: 1 point" if winner == "alice" else "alice: 0 points"
     assert alice_line in text
     assert "Unknown topic 'nonsense'." in text
