@@ -180,15 +180,17 @@ def _main(argv: Sequence[str] | None) -> int:
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     # Operations work on the database alone, so a broken pack never blocks a backup.
-    if args.command in ("backup", "export", "export-pack", "guilds") and is_postgres_url(
-        settings.db
-    ):
+    if args.command in ("backup", "export", "export-pack") and is_postgres_url(settings.db):
         print(NOT_ON_POSTGRES.format(command=args.command), file=sys.stderr)
         return 2
     if args.command == "migrate-db":
         from bot.ops.copydb import migrate_db_command
 
         return migrate_db_command(args.source, args.dest)
+    if args.command == "guilds" and is_postgres_url(settings.db):
+        from bot.ops.cli import guilds_command
+
+        return guilds_command(settings.db)
     if args.command == "forget" and is_postgres_url(settings.db):
         from bot.ops.cli import forget_command
 

@@ -507,3 +507,32 @@ async def test_each_shard_gets_only_its_guilds_and_their_events() -> None:
                 await channel.send("hello")
             assert guild_events((0, 2), "MESSAGE_CREATE") == [str(zero.id)]
             assert guild_events((1, 2), "MESSAGE_CREATE") == [str(one.id)]
+
+
+async def test_a_join_and_a_rename_reach_the_client_as_discord_sends_them() -> None:
+    zero = make_guild("Zero", channels=("general",), id=snowflake_on_shard(0, 2))
+    one = make_guild("One", channels=("general",), id=snowflake_on_shard(1, 2))
+    async with FakeDiscord(guilds=[zero]) as fake:
+        client = discord.AutoShardedClient(
+            intents=discord.Intents(guilds=True), shard_count=2, shard_ids=[0, 1]
+        )
+        async with fake.run_client(client):
+            joined = asyncio.ensure_future(client.wait_for("guild_join", timeout=5))
+            fake.add_guild(one)
+            guild = await joined
+            assert (guild.id, guild.name) == (one.id, "One")
+            assert [c.name for c in guild.text_channels] == ["general"]
+
+            updated = asyncio.ensure_future(client.wait_for("guild_update", timeout=5))
+            renamed = fake.rename_guild(one, "Uno")
+            before, after = await updated
+            assert (before.name, after.name) == ("One", "Uno")
+            sessions = {session.shard: session for session in fake.gateway.sessions()}
+            events = {
+                shard: [name for name, _ in session.dispatched if name.startswith("GUILD_")]
+                for shard, session in sessions.items()
+            }
+            # Each went to the shard that carries the guild, not to shard 0.
+            assert events == {(0, 2): ["GUILD_CREATE"], (1, 2): ["GUILD_CREATE", "GUILD_UPDATE"]}
+            assert fake.state.guilds[one.id] is renamed
+            assert [c.name for c in after.text_channels] == ["general"], "channels are kept"

@@ -105,8 +105,9 @@ class Answering:
                 scored=scores,
             )
             config = await tx.guild(post.guild_id) or GuildConfig(post.guild_id, engine.platform)
-            winners = {member.id} if scores and correct else set()
-            await tx.save_stats([stats], period_points(post, config, winners))
+            # A grade that scores nothing still puts the member on the period's boards (0).
+            earned = {member.id: post.difficulty.points if scores and correct else 0}
+            await tx.save_stats([stats], period_points(post, config, earned))
             return True
 
         if not await engine.store.write(job):

@@ -116,7 +116,15 @@ class StoreTx(CommunityTx, Protocol):
         ...
 
     async def save_guild(self, config: GuildConfig) -> None:
-        """Insert or replace a guild's configuration."""
+        """Insert or replace a guild's configuration (its display name is kept)."""
+        ...
+
+    async def name_guild(self, defaults: GuildConfig, name: str) -> bool:
+        """Store a guild's display name; False when it was stored already.
+
+        A guild the store has no row for yet is saved with `defaults`, as its first draw
+        saves it; the settings of a guild the store has are left alone.
+        """
         ...
 
     async def post(self, post_id: int) -> Post | None:
@@ -379,13 +387,17 @@ class Store(CommunityReads, Protocol):
         ...
 
     async def top_points(self, guild_id: str, period: str | None, limit: int) -> list[BoardEntry]:
-        """The top of the points board; `period` None means all time."""
+        """The top of the points board; `period` None means all time.
+
+        Every member with a graded answer in the period is on it, those who scored nothing
+        with 0 points after everyone with points; excluded members are on no board.
+        """
         ...
 
     async def points_rank(
         self, guild_id: str, period: str | None, member_id: str
     ) -> BoardEntry | None:
-        """A member's row on the points board, None without points."""
+        """A member's row on the points board (maybe 0 points), None when not on it."""
         ...
 
     async def top_streaks(self, guild_id: str, seq: int, limit: int) -> list[BoardEntry]:

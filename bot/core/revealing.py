@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Mapping
 from datetime import datetime
 
 from bot.core import calendar, scoring
@@ -127,26 +128,36 @@ class Revealing:
                     kind=post.kind,
                     daily_seq=seq,
                 )
-        winners = {member for member, verdict in grades.items() if verdict}
-        await tx.save_stats(stats, period_points(post, config, winners))
+        # Everyone graded counts in the period, with 0 points for a wrong answer: the week and
+        # month boards list whoever answered then, as the all-time board does.
+        earned = {
+            member: post.difficulty.points if verdict else 0
+            for member, verdict in grades.items()
+            if verdict is not None
+        }
+        await tx.save_stats(stats, period_points(post, config, earned))
         if post.kind is PostKind.DAILY and post.daily_seq is not None:
             await tx.set_last_revealed_seq(post.guild_id, post.daily_seq)
 
 
-def period_points(post: Post, config: GuildConfig, winners: set[str]) -> list[PeriodPoints]:
-    """Week and month points for the members who got a post right (never for practice).
+def period_points(post: Post, config: GuildConfig, earned: Mapping[str, int]) -> list[PeriodPoints]:
+    """Week and month points of the members graded on a post (0 for a wrong answer), so
+    that each is on that week's and month's board; never for practice.
 
     A post's points count in the week and month it was posted, in the guild's zone at the
     time; posts from before those were stored fall back to the zone now.
     """
-    if post.kind is PostKind.PRIVATE or not winners:
+    if post.kind is PostKind.PRIVATE or not earned:
         return []
     keys = [
         post.week_key or calendar.period_key(Period.WEEK, post.posted_at, config.timezone),
         post.month_key or calendar.period_key(Period.MONTH, post.posted_at, config.timezone),
     ]
-    points = post.difficulty.points
-    return [PeriodPoints(post.guild_id, key, m, points) for m in sorted(winners) for key in keys]
+    return [
+        PeriodPoints(post.guild_id, key, member, points)
+        for member, points in sorted(earned.items())
+        for key in keys
+    ]
 
 
 def _view(post: Post, question: Question, answers: list[Answer]) -> RevealView:

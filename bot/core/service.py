@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import random
+from collections.abc import Mapping
 from datetime import timedelta
 
 from bot.core import calendar, scoring
@@ -36,12 +37,16 @@ from bot.core.ports import Clock, Publisher, Store, StoreTx
 from bot.core.posting import ALL_LIVE, PRIVATE_EXPIRY, Posting
 from bot.core.questions import Difficulty, Question
 from bot.core.revealing import Revealing
+from bot.core.text import clean_name
 
 log = logging.getLogger(__name__)
 
 __all__ = ["ALL_LIVE", "MAX_OPEN_ANSWER", "PRIVATE_EXPIRY", "QuizService"]
 
 BOARD_SIZE = 10
+# Discord allows 100 characters, Slack 255; `quizbot guilds` prints a column, not a novel.
+MAX_GUILD_NAME = 64
+NAMES_PER_WRITE = 100
 # Settings that move the daily slot; changing any of them recomputes the guild's next one.
 SCHEDULE_FIELDS = frozenset({"channel_id", "post_time", "timezone", "days", "paused"})
 
@@ -138,6 +143,36 @@ class QuizService:
             return updated
 
         return await self.store.write(job)
+
+    async def name_guilds(self, names: Mapping[str, str | None]) -> int:
+        """Remember guilds' display names (by guild id) for `quizbot guilds`; how many
+        changed. Blank or missing names are skipped: they stay unknown.
+
+        A guild the store has no row for yet gets one with default settings, as its first
+        draw would: a name alone schedules nothing (there is no channel) and changes no
+        setting of a guild that has them.
+        """
+        # In id order, so that two batches sharing guilds lock their rows in the same order.
+        cleaned = sorted(
+            (guild_id, clean_name(name, MAX_GUILD_NAME))
+            for guild_id, name in names.items()
+            if name and name.strip()
+        )
+        changed = 0
+        # A start names every guild at once: in short transactions, so that thousands of
+        # them never hold up a reveal or an answer for long.
+        for start in range(0, len(cleaned), NAMES_PER_WRITE):
+            chunk = cleaned[start : start + NAMES_PER_WRITE]
+
+            async def job(tx: StoreTx, chunk: list[tuple[str, str]] = chunk) -> int:
+                stored = 0
+                for guild_id, name in chunk:
+                    defaults = GuildConfig(guild_id, self.platform)
+                    stored += int(await tx.name_guild(defaults, name))
+                return stored
+
+            changed += await self.store.write(job)
+        return changed
 
     # -- posting, answering, revealing (forwarded) ------------------------------------
 

@@ -40,6 +40,15 @@ def plural(count: int, one: str, many: str | None = None) -> str:
     return f"{count} {one if count == 1 else (many or one + 's')}"
 
 
+# The caller's own line when they are not on a board, by whether it ranks points: a points
+# board lists everyone who answered in its period, the streak board only running streaks
+# (where "not yet" would be wrong for a member whose streak just ended).
+NOT_ON_BOARD = {
+    True: "You are not on this board yet.",
+    False: "You have no current streak.",
+}
+
+
 def board_figure(by_points: bool, value: int) -> str:
     """A leaderboard figure in words: `1 point`, `3 points`, `1 day in a row`."""
     return plural(value, "point") if by_points else f"{plural(value, 'day')} in a row"

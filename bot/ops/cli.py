@@ -1,4 +1,5 @@
-"""The `quizbot backup`, `export` and `health` commands: messages and exit codes for __main__."""
+"""The `quizbot backup`, `export`, `guilds`, `health` and `forget` commands: messages and exit
+codes for __main__."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ from typing import TextIO
 
 from bot.core.moderation import describe
 from bot.core.ports import SystemClock
+from bot.core.text import clean_name
 from bot.ops.backup import backup
 from bot.ops.export import Format, export_stats
 from bot.ops.forget import forget
-from bot.ops.guilds import guild_exists, list_guilds
+from bot.ops.guilds import guild_exists, list_guilds, list_pg_guilds
 from bot.ops.health import check_health
 from bot.ops.heartbeat import MAX_AGE_S, heartbeat_anchor, heartbeat_path
+from bot.storage.pg_connect import is_postgres_url, redacted
 
 
 def backup_command(db: Path, dest: Path) -> int:
@@ -48,18 +51,29 @@ def export_command(db: Path, guild_id: str, fmt: Format, out: TextIO | None = No
     return 0
 
 
-def guilds_command(db: Path, out: TextIO | None = None) -> int:
-    """Print one line per guild or workspace in the database: 0."""
+def guilds_command(db: str | Path, out: TextIO | None = None) -> int:
+    """Print one line per guild or workspace in a SQLite file or PostgreSQL database: 0."""
     stream = out or sys.stdout
-    guilds = list_guilds(db)
+    if is_postgres_url(db):
+        guilds, where = list_pg_guilds(str(db)), redacted(str(db))
+    else:
+        guilds, where = list_guilds(Path(db)), str(db)
     if not guilds:
-        print(f"no servers or workspaces in {db} yet", file=stream)
+        print(f"no servers or workspaces in {where} yet", file=stream)
         return 0
-    print(f"{'platform':<8}  {'id':<20}  {'members':>7}  {'posts':>6}  daily channel", file=stream)
-    for guild in guilds:
+    # Names were cleaned when stored; cleaned again here because the file may have been
+    # written by something else, and a terminal must not receive control characters.
+    names = [clean_name(g.name) if g.name else "-" for g in guilds]
+    width = max(len("name"), *(len(name) for name in names))
+    print(
+        f"{'platform':<8}  {'id':<20}  {'name':<{width}}  {'members':>7}  {'posts':>6}  "
+        "daily channel",
+        file=stream,
+    )
+    for guild, name in zip(guilds, names, strict=True):
         print(
-            f"{guild.platform:<8}  {guild.guild_id:<20}  {guild.members:>7}  {guild.posts:>6}  "
-            f"{guild.channel_id or '(not set up)'}",
+            f"{guild.platform:<8}  {guild.guild_id:<20}  {name:<{width}}  {guild.members:>7}  "
+            f"{guild.posts:>6}  {guild.channel_id or '(not set up)'}",
             file=stream,
         )
     return 0

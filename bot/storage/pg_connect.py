@@ -41,11 +41,11 @@ async def _keep_session(conn: asyncpg.Connection[Any]) -> None:
     """
 
 
-async def connect_pool(url: str) -> asyncpg.Pool[Any]:
-    """A pool on the migrated database at `url`; DatabaseRefused when that cannot be had."""
+async def connect(url: str) -> asyncpg.Connection[Any]:
+    """One connection to the database at `url`; DatabaseRefused, in one line, if refused."""
     where = redacted(url)
     try:
-        conn = await asyncpg.connect(url, timeout=CONNECT_TIMEOUT_S)
+        return await asyncpg.connect(url, timeout=CONNECT_TIMEOUT_S)
     except (TimeoutError, OSError) as exc:
         raise DatabaseRefused(f"cannot reach PostgreSQL at {where}: {exc}") from None
     except asyncpg.InvalidCatalogNameError:
@@ -54,6 +54,12 @@ async def connect_pool(url: str) -> asyncpg.Pool[Any]:
         raise DatabaseRefused(f"PostgreSQL refused the login at {where}: {exc}") from None
     except (asyncpg.PostgresError, asyncpg.InterfaceError, ValueError) as exc:
         raise DatabaseRefused(f"cannot use PostgreSQL at {where}: {exc}") from None
+
+
+async def connect_pool(url: str) -> asyncpg.Pool[Any]:
+    """A pool on the migrated database at `url`; DatabaseRefused when that cannot be had."""
+    where = redacted(url)
+    conn = await connect(url)
     try:
         await migrate_pg(conn)
     finally:

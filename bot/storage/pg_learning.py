@@ -179,7 +179,8 @@ class PgLearningWrites(PgLearningReads):
         )
         for sql in (
             "UPDATE level_stats SET points = 0 WHERE guild_id = $1 AND member_id = $2",
-            "DELETE FROM period_points WHERE guild_id = $1 AND member_id = $2",
+            # Zeroed, not deleted: the member did answer then, so stays on those boards at 0.
+            "UPDATE period_points SET points = 0 WHERE guild_id = $1 AND member_id = $2",
             "DELETE FROM streak_savers WHERE guild_id = $1 AND member_id = $2",
         ):
             await self._conn.execute(sql, guild_id, member_id)

@@ -37,7 +37,8 @@ class PostgresTx(PgLearningWrites, PgCommunityWrites, PgOutbox, PgTotals):
         return rows.guild(row) if row else None
 
     async def save_guild(self, config: GuildConfig) -> None:
-        """Insert or replace a guild's settings (its schedule is kept by set_next_due)."""
+        """Insert or replace a guild's settings (its schedule is kept by set_next_due, its
+        display name by name_guild)."""
         await self._conn.execute(
             f"INSERT INTO guilds ({GUILD_COLUMNS}, next_due_at) "
             "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) "
@@ -47,21 +48,21 @@ class PostgresTx(PgLearningWrites, PgCommunityWrites, PgOutbox, PgTotals):
             "draw_reveal_s = excluded.draw_reveal_s, difficulty = excluded.difficulty, "
             "days = excluded.days, paused = excluded.paused, ping_role = excluded.ping_role, "
             "last_error = excluded.last_error, last_error_at = excluded.last_error_at",
-            config.guild_id,
-            config.platform,
-            config.channel_id,
-            config.post_time.strftime("%H:%M"),
-            config.timezone,
-            config.daily_reveal_s,
-            config.draw_reveal_s,
-            config.difficulty,
-            ",".join(str(d) for d in sorted(config.days)),
-            config.paused,
-            config.ping_role,
-            config.last_error,
-            opt_ts(config.last_error_at),
-            opt_ts(config.next_due_at),
+            *_guild_values(config),
         )
+
+    async def name_guild(self, defaults: GuildConfig, name: str) -> bool:
+        """Store a guild's display name; a new guild gets `defaults`, an old one keeps its
+        settings. False when the name was stored already (and nothing was written)."""
+        written = await self._count(
+            f"INSERT INTO guilds ({GUILD_COLUMNS}, next_due_at, name) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) "
+            "ON CONFLICT (guild_id) DO UPDATE SET name = excluded.name "
+            "WHERE guilds.name IS DISTINCT FROM excluded.name",
+            *_guild_values(defaults),
+            name,
+        )
+        return written > 0
 
     async def set_next_due(self, guild_id: str, at: datetime | None) -> None:
         """Store the guild's next daily slot."""
@@ -238,3 +239,23 @@ class PostgresTx(PgLearningWrites, PgCommunityWrites, PgOutbox, PgTotals):
             member_id,
         )
         return rows.answer(row) if row else None
+
+
+def _guild_values(config: GuildConfig) -> tuple[object, ...]:
+    """A guild's settings in GUILD_COLUMNS order, then next_due_at."""
+    return (
+        config.guild_id,
+        config.platform,
+        config.channel_id,
+        config.post_time.strftime("%H:%M"),
+        config.timezone,
+        config.daily_reveal_s,
+        config.draw_reveal_s,
+        config.difficulty,
+        ",".join(str(d) for d in sorted(config.days)),
+        config.paused,
+        config.ping_role,
+        config.last_error,
+        opt_ts(config.last_error_at),
+        opt_ts(config.next_due_at),
+    )

@@ -222,7 +222,8 @@ class PostgresStore(PgStoreLearningReads, PgCommunityReads):
         if period is None:
             found = await self._all(
                 "SELECT member_id, name, points FROM member_stats AS s "
-                f"WHERE guild_id = $1 AND points > 0 AND {not_excluded('s')} "
+                # Anyone who answered is on the board, after those with points if need be.
+                f"WHERE guild_id = $1 AND answered > 0 AND {not_excluded('s')} "
                 "ORDER BY points DESC, member_id LIMIT $2",
                 guild_id,
                 limit,
@@ -231,7 +232,8 @@ class PostgresStore(PgStoreLearningReads, PgCommunityReads):
             found = await self._all(
                 "SELECT p.member_id, s.name, p.points FROM period_points AS p "
                 "JOIN member_stats AS s ON s.guild_id = p.guild_id AND s.member_id = p.member_id "
-                f"WHERE p.guild_id = $1 AND p.period = $2 AND p.points > 0 AND {not_excluded('p')} "
+                # A row means the member was graded in the period, with 0 points if need be.
+                f"WHERE p.guild_id = $1 AND p.period = $2 AND {not_excluded('p')} "
                 "ORDER BY p.points DESC, p.member_id LIMIT $3",
                 guild_id,
                 period,
@@ -242,7 +244,7 @@ class PostgresStore(PgStoreLearningReads, PgCommunityReads):
     async def points_rank(
         self, guild_id: str, period: str | None, member_id: str
     ) -> BoardEntry | None:
-        """A member's rank and points; None without points in the period."""
+        """A member's rank and points; None when they answered nothing graded in the period."""
         if period is None:
             row = await self._one(
                 "SELECT name, points, (SELECT COUNT(*) FROM member_stats AS o "
@@ -262,7 +264,7 @@ class PostgresStore(PgStoreLearningReads, PgCommunityReads):
                 f"{excluded_above('period_points', 'p', 'points', 'e.period = p.period')} "
                 "FROM period_points AS p JOIN member_stats AS s "
                 "  ON s.guild_id = p.guild_id AND s.member_id = p.member_id "
-                "WHERE p.guild_id = $1 AND p.period = $2 AND p.member_id = $3 AND p.points > 0 "
+                "WHERE p.guild_id = $1 AND p.period = $2 AND p.member_id = $3 "
                 f"AND {not_excluded('p')}",
                 guild_id,
                 period,

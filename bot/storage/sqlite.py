@@ -191,7 +191,8 @@ class SqliteStore(CommunityReads, LearningReads, Queries):
         if period is None:
             found = await self._all(
                 "SELECT member_id, name, points FROM member_stats AS s "
-                f"WHERE guild_id = ? AND points > 0 AND {not_excluded('s')} "
+                # Anyone who answered is on the board, after those with points if need be.
+                f"WHERE guild_id = ? AND answered > 0 AND {not_excluded('s')} "
                 "ORDER BY points DESC, member_id LIMIT ?",
                 (guild_id, limit),
             )
@@ -199,7 +200,8 @@ class SqliteStore(CommunityReads, LearningReads, Queries):
             found = await self._all(
                 "SELECT p.member_id, s.name, p.points FROM period_points AS p "
                 "JOIN member_stats AS s ON s.guild_id = p.guild_id AND s.member_id = p.member_id "
-                f"WHERE p.guild_id = ? AND p.period = ? AND p.points > 0 AND {not_excluded('p')} "
+                # A row means the member was graded in the period, with 0 points if need be.
+                f"WHERE p.guild_id = ? AND p.period = ? AND {not_excluded('p')} "
                 "ORDER BY p.points DESC, p.member_id LIMIT ?",
                 (guild_id, period, limit),
             )
@@ -208,7 +210,7 @@ class SqliteStore(CommunityReads, LearningReads, Queries):
     async def points_rank(
         self, guild_id: str, period: str | None, member_id: str
     ) -> BoardEntry | None:
-        """A member's rank and points; None without points in the period."""
+        """A member's rank and points; None when they answered nothing graded in the period."""
         if period is None:
             row = await self._one(
                 "SELECT name, points, (SELECT COUNT(*) FROM member_stats AS o "
@@ -227,7 +229,7 @@ class SqliteStore(CommunityReads, LearningReads, Queries):
                 f"{excluded_above('period_points', 'p', 'points', 'e.period = p.period')} "
                 "FROM period_points AS p JOIN member_stats AS s "
                 "  ON s.guild_id = p.guild_id AND s.member_id = p.member_id "
-                "WHERE p.guild_id = ? AND p.period = ? AND p.member_id = ? AND p.points > 0 "
+                "WHERE p.guild_id = ? AND p.period = ? AND p.member_id = ? "
                 f"AND {not_excluded('p')}",
                 (guild_id, period, member_id),
             )

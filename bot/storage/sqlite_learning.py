@@ -236,8 +236,9 @@ class LearningWrites(Rows):
         await self._conn.execute(
             "UPDATE level_stats SET points = 0 WHERE guild_id = ? AND member_id = ?", key
         )
+        # Zeroed, not deleted: the member did answer then, so stays on those boards at 0.
         await self._conn.execute(
-            "DELETE FROM period_points WHERE guild_id = ? AND member_id = ?", key
+            "UPDATE period_points SET points = 0 WHERE guild_id = ? AND member_id = ?", key
         )
         await self._conn.execute(
             "DELETE FROM streak_savers WHERE guild_id = ? AND member_id = ?", key

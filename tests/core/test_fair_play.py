@@ -171,7 +171,7 @@ async def test_self_grades_count_in_stats_but_score_only_when_allowed(
     assert (stats.answered, stats.correct, stats.points) == (3, 3, 0)
     assert stats.by_level[Difficulty.SENIOR].points == 0
     board = await service.leaderboard(GUILD, ALICE.id, period=Period.WEEK, by=RankBy.POINTS)
-    assert board.top == []
+    assert [(e.name, e.value) for e in board.top] == [("Alice", 0)], "answered: on it with 0"
 
     await moderation.set_selfgrade(GUILD, True, by=ADMIN)
     await self_graded_draw(service, ALICE, True)

@@ -6,7 +6,7 @@ import pytest
 
 from bot.core.audit import AUDIT_SHOWN, AuditedAdmin
 from bot.core.errors import InvalidInput
-from bot.core.model import Member, PostView
+from bot.core.model import Member, Period, PostView, RankBy
 from bot.core.moderation import MemberAction, Moderation, parse_action, parse_switch
 from bot.core.questions import Difficulty
 from bot.core.reviewing import Reviews
@@ -102,6 +102,12 @@ async def test_reset_clears_points_and_streaks_but_keeps_the_record(
     assert stats is not None
     assert (stats.points, stats.answered, stats.correct) == (0, 2, 2)
     assert all(level.points == 0 for level in stats.by_level.values())
+    # Alice answered this week all the same: on every points board, after Bob, with 0.
+    for period in Period:
+        board = await service.leaderboard(GUILD, ALICE.id, period=period, by=RankBy.POINTS)
+        assert [(e.rank, e.name, e.value) for e in board.top] == [(1, "Bob", 6), (2, "Alice", 0)]
+        assert board.caller is not None
+        assert (board.caller.rank, board.caller.value) == (2, 0)
     nobody = await moderation.apply(GUILD, MemberAction.RESET, Member("u9", "Nobody"), by=ADMIN)
     assert nobody == "Nobody has no points or streaks here; nothing to reset."
 

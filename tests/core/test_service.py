@@ -20,6 +20,7 @@ from bot.core.errors import (
     PostClosed,
 )
 from bot.core.model import Member, MemberStats, Period, PostKind, PostView, RankBy, Tally
+from bot.core.moderation import MemberAction, Moderation
 from bot.core.questions import Difficulty
 from bot.core.service import QuizService
 from bot.storage.factory import ClosableStore
@@ -596,6 +597,46 @@ async def test_ties_share_a_rank(service: QuizService) -> None:
     assert [(e.rank, e.value) for e in board.top] == [(1, 3), (1, 3), (3, 1)]
     assert board.caller is not None
     assert board.caller.rank == 3
+
+
+async def test_members_who_scored_nothing_are_on_the_boards_of_their_period_with_0(
+    service: QuizService, admin: GuildAdmin, clock: FakeClock
+) -> None:
+    dave = Member("u4", "Dave")
+    await setup_daily(admin)
+    view = await daily_round(
+        service, clock, datetime(2026, 11, 24), {ALICE: True, BOB: False, CAROL: False}
+    )
+    points = view.question.difficulty.points
+
+    async def board(
+        member: Member, period: Period, by: RankBy = RankBy.POINTS
+    ) -> tuple[list[tuple[int, str, int]], tuple[int, int] | None]:
+        shown = await service.leaderboard(GUILD, member.id, period=period, by=by)
+        mine = shown.caller
+        return [(e.rank, e.name, e.value) for e in shown.top], (
+            None if mine is None else (mine.rank, mine.value)
+        )
+
+    everyone = [(1, "Alice", points), (2, "Bob", 0), (2, "Carol", 0)]
+    for period in Period:
+        assert await board(BOB, period) == (everyone, (2, 0)), period
+        assert await board(dave, period) == (everyone, None), "never answered: not on it"
+    # A wrong daily leaves no current streak: that board shows streaks only.
+    assert await board(BOB, Period.ALL, RankBy.STREAK) == ([(1, "Alice", 1)], None)
+
+    moderation = Moderation(service)
+    await moderation.apply(GUILD, MemberAction.EXCLUDE, CAROL, by=ALICE)
+    assert await board(CAROL, Period.WEEK) == ([(1, "Alice", points), (2, "Bob", 0)], None)
+    await moderation.apply(GUILD, MemberAction.INCLUDE, CAROL, by=ALICE)
+
+    # A new week and month: Bob answered nothing there yet, so he is on neither board.
+    await daily_round(service, clock, datetime(2026, 12, 1), {ALICE: True})
+    for period in (Period.WEEK, Period.MONTH):
+        top, mine = await board(BOB, period)
+        assert [name for _, name, _ in top] == ["Alice"], period
+        assert mine is None
+    assert (await board(BOB, Period.ALL))[1] == (2, 0)
 
 
 async def test_stats_break_down_by_level(service: QuizService) -> None:

@@ -4,7 +4,8 @@ The running totals (member, per level, week, month, streaks) are updated pieceme
 reveals and self-grades; this replays a seeded session with many members, dailies (one
 never delivered, one revealed after a zone change), draws, private practice, open
 questions graded in time, late or never, and checks the totals against a reference
-computed from scratch.
+computed from scratch. Week and month points are read from the boards, where everyone
+graded in the period shows, with 0 points if need be.
 """
 
 from __future__ import annotations
@@ -49,9 +50,9 @@ async def reference(
             totals[key][0] += 1
             totals[key][1] += correct
             totals[key][2] += points
-        if correct:
-            periods[(member, week)] += points
-            periods[(member, month)] += points
+        # Every graded answer puts its member on that week's and month's board, 0 points or not.
+        periods[(member, week)] += points
+        periods[(member, month)] += points
     dailies = await database.rows(
         "SELECT post_id, revealed_at FROM posts WHERE kind = 'daily' "
         "AND daily_seq IS NOT NULL ORDER BY daily_seq"
@@ -99,11 +100,9 @@ async def stored(
     periods: dict[tuple[str, str], int] = {}
     streaks: dict[str, tuple[int, int]] = {}
     members = [m for (m,) in await database.rows("SELECT DISTINCT member_id FROM answers")]
-    for member, period, points in await database.rows(
-        "SELECT member_id, period, points FROM period_points"
-    ):
-        if points:
-            periods[(member, period)] = points
+    keys = [k for (k,) in await database.rows("SELECT DISTINCT period FROM period_points")]
+    for key in keys:
+        periods.update(await period_board(service, key, members))
     for member in members:
         stats = await service.stats(GUILD, member)
         if stats is None:
@@ -116,6 +115,23 @@ async def stored(
                 totals[(member, level.value)] = (ls.answered, ls.correct, ls.points)
         streaks[member] = (stats.streak, stats.best_streak)
     return totals, periods, streaks
+
+
+async def period_board(
+    service: QuizService, key: str, members: list[str]
+) -> dict[tuple[str, str], int]:
+    """A week's or month's points as its board shows them, checked against each member's
+    own rank line: points first, then member id; equal points share a rank."""
+    board = await service.store.top_points(GUILD, key, len(members) + 1)
+    assert [(e.member_id, e.value) for e in board] == sorted(
+        ((e.member_id, e.value) for e in board), key=lambda row: (-row[1], row[0])
+    ), key
+    shown = {e.member_id: e for e in board}
+    for entry in board:
+        assert entry.rank == 1 + sum(1 for e in board if e.value > entry.value), key
+    for member in members:
+        assert await service.store.points_rank(GUILD, key, member) == shown.get(member), key
+    return {(e.member_id, key): e.value for e in board}
 
 
 async def answer_randomly(
@@ -219,4 +235,6 @@ async def test_stored_totals_match_a_recomputation_from_the_answers(
         "  AND n.daily_seq > p.daily_seq)"
     )
     assert voided == (1,), "the session covered a daily that never counted"
+    [zeros] = await database.rows("SELECT COUNT(*) FROM period_points WHERE points = 0")
+    assert zeros[0] > 0, "the session covered members who scored nothing in a period"
     assert late[0] > 0, "the session covered self-grades after the next daily"

@@ -52,8 +52,14 @@ def shard_owns(shard: tuple[int, int] | None, guild_id: int | None) -> bool:
     return shard_of(guild_id, shard[1]) == shard[0]
 
 
-def _guild_of(data: JSON) -> int | None:
-    raw = data.get("guild_id") if isinstance(data, dict) else None
+# Events whose payload is the guild itself: its "id" is the guild's.
+_GUILD_OBJECT_EVENTS = frozenset({"GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE"})
+
+
+def _guild_of(event: str, data: JSON) -> int | None:
+    if not isinstance(data, dict):
+        return None
+    raw = data.get("id") if event in _GUILD_OBJECT_EVENTS else data.get("guild_id")
     return int(raw) if raw is not None else None
 
 
@@ -171,7 +177,7 @@ class Gateway:
     def dispatch(self, event: str, data: JSON) -> None:
         """Send to the newest session whose shard owns the event's guild, or keep the event
         for replay when that shard RESUMEs."""
-        guild_id = _guild_of(data)
+        guild_id = _guild_of(event, data)
         for session in reversed(self._live):
             if session.identified and shard_owns(session.shard, guild_id):
                 session.dispatch(event, data)
@@ -183,8 +189,8 @@ class Gateway:
         return [session for session in self._live if session.identified]
 
     def _take_backlog(self, shard: tuple[int, int] | None) -> list[tuple[str, JSON]]:
-        mine = [(e, d) for e, d in self._backlog if shard_owns(shard, _guild_of(d))]
-        self._backlog = [(e, d) for e, d in self._backlog if not shard_owns(shard, _guild_of(d))]
+        mine = [(e, d) for e, d in self._backlog if shard_owns(shard, _guild_of(e, d))]
+        self._backlog = [(e, d) for e, d in self._backlog if not shard_owns(shard, _guild_of(e, d))]
         return mine
 
     def request_reconnect(self) -> None:

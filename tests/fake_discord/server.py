@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from types import TracebackType
@@ -295,6 +296,23 @@ class FakeDiscord(Driver):
     def heal_channel(self, channel_id: int) -> None:
         """Remove an injected channel failure."""
         self.state.channel_failures.pop(channel_id, None)
+
+    def add_guild(self, guild: FakeGuild) -> None:
+        """The bot is added to a server: GUILD_CREATE without ``unavailable``, as for a join
+        (discord.py then fires ``on_guild_join``)."""
+        self.state.guilds[guild.id] = guild
+        for member in guild.members:
+            self.state.users[member.user.id] = member.user
+        payload = guild.to_payload(self.state.bot_user)
+        payload.pop("unavailable", None)
+        self.gateway.dispatch("GUILD_CREATE", payload)
+
+    def rename_guild(self, guild: FakeGuild, name: str) -> FakeGuild:
+        """Rename a server and send GUILD_UPDATE (discord.py fires ``on_guild_update``)."""
+        renamed = dataclasses.replace(guild, name=name)
+        self.state.guilds[guild.id] = renamed
+        self.gateway.dispatch("GUILD_UPDATE", renamed.to_payload())
+        return renamed
 
     def refresh_roles(self, guild: FakeGuild) -> None:
         """Send GUILD_ROLE_UPDATE for every role, as Discord does after a test changed them."""

@@ -127,8 +127,8 @@ async def test_guilds_lists_what_the_database_holds(
     await _database_with_one_guild(db)
     assert main(["guilds", "--db", str(db)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split() == ["platform", "id", "members", "posts", "daily", "channel"]
-    assert lines[1].split() == ["discord", "g1", "0", "0", "c1"]
+    assert lines[0].split() == ["platform", "id", "name", "members", "posts", "daily", "channel"]
+    assert lines[1].split() == ["discord", "g1", "-", "0", "0", "c1"], "no name learnt yet"
 
 
 async def test_export_of_an_unknown_guild_says_so(

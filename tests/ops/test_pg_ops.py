@@ -10,6 +10,8 @@ import pytest
 from bot.__main__ import main
 from bot.core.model import Member, PostView
 from bot.core.service import QuizService
+from bot.storage.pg_connect import redacted
+from bot.storage.pg_migrate import newest_pg_version
 from tests.conftest import shown_draw
 from tests.databases import PgCluster, PostgresDatabase
 from tests.fakes import FakeClock, small_bank
@@ -23,7 +25,7 @@ def right(view: PostView) -> int:
     return correct
 
 
-@pytest.mark.parametrize("command", [["backup", "out.db"], ["export", "--guild", "1"], ["guilds"]])
+@pytest.mark.parametrize("command", [["backup", "out.db"], ["export", "--guild", "1"]])
 def test_file_commands_point_to_pg_dump_in_one_line(
     pg_cluster: PgCluster, command: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -39,7 +41,10 @@ def test_health_on_a_migrated_database(
 ) -> None:
     url = asyncio.run(pg_cluster.create())
     assert main(["health", "--no-heartbeat", "--db", url]) == 0
-    assert capsys.readouterr().out == "healthy: database ok (PostgreSQL, schema version 1)\n"
+    newest = newest_pg_version()
+    assert (
+        capsys.readouterr().out == f"healthy: database ok (PostgreSQL, schema version {newest})\n"
+    )
 
 
 def test_health_on_a_database_the_bot_never_used(
@@ -48,6 +53,21 @@ def test_health_on_a_database_the_bot_never_used(
     url = asyncio.run(pg_cluster.create(migrated=False))
     assert main(["health", "--no-heartbeat", "--db", url]) == 1
     assert "has no quizbot schema (the bot never ran on it)" in capsys.readouterr().err
+
+
+def test_guilds_on_an_empty_database_and_on_one_the_bot_never_used(
+    pg_cluster: PgCluster, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = asyncio.run(pg_cluster.create())
+    assert main(["guilds", "--db", url]) == 0
+    assert capsys.readouterr().out == f"no servers or workspaces in {redacted(url)} yet\n"
+
+    never = asyncio.run(pg_cluster.create(migrated=False))
+    assert main(["guilds", "--db", never]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("quizbot: database ")
+    assert err.endswith("has no quizbot schema (the bot never ran on it)\n")
+    assert err.count("\n") == 1
 
 
 def test_health_without_a_heartbeat_is_unhealthy(

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.__main__ import main
 from bot.storage.migrate import migrations
 from bot.storage.preflight import DatabaseRefused
 from bot.storage.sqlite import SqliteStore
+from tests.storage.old_databases import BOARD_AFTER, OLD_ANSWERS
 
 
 async def test_fresh_database_gets_the_newest_schema_in_wal_mode(tmp_path: Path) -> None:
@@ -93,3 +95,48 @@ async def test_upgrading_a_first_version_database_keeps_open_posts_working(
     assert seqs == {1: None, 2: None, 3: 1}, "open dailies are numbered at their reveal"
     assert pending == [(2, "post", "pending", 1)], "the unsent daily is delivered (or found)"
     assert due == (0,), "the first tick works out the schedule and catches up"
+
+
+async def test_upgrading_to_guild_names_keeps_the_guilds_and_names_none(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "v4.db"
+    with closing(sqlite3.connect(path)) as conn, conn:
+        script = "".join(sql for version, _, sql in migrations() if version <= 4)
+        conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = 4;\nCOMMIT;")
+        conn.execute(
+            "INSERT INTO guilds (guild_id, platform, channel_id, post_time, timezone, "
+            "daily_reveal_s, draw_reveal_s, difficulty, days, paused) "
+            "VALUES ('g', 'discord', 'c', '09:00', 'UTC', 28800, 60, 'mixed', '0,1,2,3,4,5,6', 0)"
+        )
+    # `quizbot guilds` reads a database the bot has not upgraded yet: names are unknown.
+    assert main(["guilds", "--db", str(path)]) == 0
+    assert capsys.readouterr().out.splitlines()[1].split() == ["discord", "g", "-", "0", "0", "c"]
+
+    store = await SqliteStore.open(path)
+    try:
+        config = await store.guild("g")
+    finally:
+        await store.close()
+    assert config is not None
+    assert config.channel_id == "c"
+    with closing(sqlite3.connect(path)) as conn, conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == migrations()[-1][0]
+        assert conn.execute("SELECT guild_id, name FROM guilds").fetchall() == [("g", None)]
+
+
+async def test_upgrading_gives_members_who_scored_nothing_their_period_rows(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "v5.db"
+    with closing(sqlite3.connect(path)) as conn, conn:
+        script = "".join(sql for version, _, sql in migrations() if version <= 5)
+        conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = 5;\nCOMMIT;")
+        conn.executescript(OLD_ANSWERS.format(true=1, false=0))
+    store = await SqliteStore.open(path)
+    try:
+        for period in ("2026-W48", "2026-11"):
+            board = await store.top_points("g", period, 10)
+            assert [(e.member_id, e.name, e.value) for e in board] == BOARD_AFTER, period
+    finally:
+        await store.close()

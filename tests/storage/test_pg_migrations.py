@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import asyncpg
 import pytest
 
+from bot.__main__ import main
 from bot.storage.factory import open_store
 from bot.storage.pg_connect import redacted
 from bot.storage.pg_migrate import pg_migrations
 from bot.storage.postgres import PostgresStore
 from bot.storage.preflight import DatabaseRefused
-from tests.databases import PgCluster
+from tests.databases import PgCluster, PostgresDatabase, SqliteDatabase
 from tests.pg_server import free_port
+from tests.storage.old_databases import BOARD_AFTER, OLD_ANSWERS
 
 
 async def fetch(url: str, sql: str) -> list[tuple[object, ...]]:
@@ -91,5 +94,80 @@ async def test_repr_names_no_url_or_secret(pg_cluster: PgCluster) -> None:
     store = await PostgresStore.open(await pg_cluster.create())
     try:
         assert repr(store) == "PostgresStore()"
+    finally:
+        await store.close()
+
+
+async def migrated_by_hand(pg_cluster: PgCluster, upto: int, rows: str) -> str:
+    """A database at schema version `upto`, as an older quizbot left it, holding `rows`."""
+    url = await pg_cluster.create(migrated=False)
+    conn = await asyncpg.connect(url)
+    try:
+        async with conn.transaction():
+            await conn.execute(
+                "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+                "applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+            )
+            for version, name, sql in pg_migrations():
+                if version <= upto:
+                    await conn.execute(sql)
+                    await conn.execute(
+                        "INSERT INTO schema_version (version, name) VALUES ($1, $2)", version, name
+                    )
+            await conn.execute(rows)
+    finally:
+        await conn.close()
+    return url
+
+
+async def test_upgrading_a_first_version_database_adds_guild_names(
+    pg_cluster: PgCluster, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = await migrated_by_hand(
+        pg_cluster,
+        1,
+        "INSERT INTO guilds (guild_id, platform, channel_id, post_time, timezone, "
+        "daily_reveal_s, draw_reveal_s, difficulty, days) "
+        "VALUES ('g', 'slack', 'c', '09:00', 'UTC', 28800, 60, 'mixed', '0,1,2,3,4')",
+    )
+    # `quizbot guilds` reads a database the bot has not upgraded yet: names are unknown.
+    assert await asyncio.to_thread(main, ["guilds", "--db", url]) == 0
+    assert capsys.readouterr().out.splitlines()[1].split() == ["slack", "g", "-", "0", "0", "c"]
+
+    store = await PostgresStore.open(url)
+    try:
+        config = await store.guild("g")
+    finally:
+        await store.close()
+    assert config is not None
+    assert config.channel_id == "c"
+    versions = await fetch(url, "SELECT version FROM schema_version ORDER BY version")
+    assert versions == [(version,) for version, _, _ in pg_migrations()]
+    assert await fetch(url, "SELECT guild_id, name FROM guilds") == [("g", None)]
+
+
+async def test_both_stores_have_the_same_tables_and_columns(
+    pg_database: PostgresDatabase, tmp_path: Path
+) -> None:
+    sqlite = SqliteDatabase(tmp_path / "schema.db")
+    store = await sqlite.open()
+    await store.close()
+    on_sqlite, on_postgres = await sqlite.columns(), await pg_database.columns()
+    # PostgreSQL's own additions: its migration log, and leases on work several processes share.
+    assert on_postgres.pop("schema_version") == {"version", "name", "applied_at"}
+    assert on_postgres["posts"] - on_sqlite["posts"] == {"lease_owner", "lease_until"}
+    on_postgres["posts"] -= {"lease_owner", "lease_until"}
+    assert on_postgres == on_sqlite
+
+
+async def test_upgrading_gives_members_who_scored_nothing_their_period_rows(
+    pg_cluster: PgCluster,
+) -> None:
+    url = await migrated_by_hand(pg_cluster, 2, OLD_ANSWERS.format(true="TRUE", false="FALSE"))
+    store = await PostgresStore.open(url)
+    try:
+        for period in ("2026-W48", "2026-11"):
+            board = await store.top_points("g", period, 10)
+            assert [(e.member_id, e.name, e.value) for e in board] == BOARD_AFTER, period
     finally:
         await store.close()

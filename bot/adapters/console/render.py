@@ -8,7 +8,7 @@ from bot.core.admin import Status
 from bot.core.model import Leaderboard, MemberStats, PostView, RankBy, RevealView
 from bot.core.parsing import format_days, format_duration
 from bot.core.suggestion_form import credit_of
-from bot.core.text import board_figure, plural
+from bot.core.text import NOT_ON_BOARD, board_figure, plural
 
 
 def post(view: PostView) -> str:
@@ -67,7 +67,7 @@ def board(b: Leaderboard) -> str:
         return f"{title}\nNobody is on this board yet."
     lines = [title] + [f"{e.rank:>3}. {e.name} — {board_figure(by_points, e.value)}" for e in b.top]
     if b.caller is None:
-        lines.append("You are not on this board yet.")
+        lines.append(NOT_ON_BOARD[by_points])
     elif all(e.member_id != b.caller.member_id for e in b.top):
         lines.append(f"You: #{b.caller.rank} — {board_figure(by_points, b.caller.value)}")
     return "\n".join(lines)

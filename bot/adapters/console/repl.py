@@ -432,6 +432,8 @@ async def run_console(
         await console.community.community.start()
         if (await service.config(guild_id)).channel_id is None:
             await service.update_config(guild_id, channel_id=CHANNEL)
+        # The terminal has no server name: its guild is called by its id ("console").
+        await service.name_guilds({guild_id: guild_id})
         if prompt is not None:
             shown = redacted(str(db))
             console.say(f"quizbot console · {len(bank)} questions · {shown} · /help for commands")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 import discord
@@ -86,6 +87,8 @@ class QuizClient(discord.Client):
         self._serve = serve
         self._dev_guild_id = dev_guild_id
         self._catch_up: asyncio.Task[None] | None = None
+        # Guild names stored by this process, by guild id (see remember_names).
+        self._names: dict[int, str] = {}
 
     def connected(self) -> bool:
         """Ready and connected now (is_ready() stays true while reconnecting)."""
@@ -110,11 +113,44 @@ class QuizClient(discord.Client):
             await self.quiz.scheduler.start()
 
     async def on_ready(self) -> None:
-        """Connected: catch up once (reconnects fire this again)."""
+        """Connected: catch up once (reconnects fire this again), and name every guild."""
         if self._serve and self._catch_up is None:
             self._catch_up = asyncio.create_task(
                 self.quiz.scheduler.catch_up(), name="quizbot-catch-up"
             )
+        await self.remember_names(self.guilds)
+
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        """A guild is back after an outage (at the start, on_ready names them all at once)."""
+        if self.is_ready():
+            await self.remember_names([guild])
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        """The bot was added to a server."""
+        if self.is_ready():
+            await self.remember_names([guild])
+
+    async def on_guild_update(self, before: discord.Guild, after: discord.Guild) -> None:
+        """A server was renamed (or changed something else, which the quiz ignores)."""
+        if before.name != after.name:
+            await self.remember_names([after])
+
+    async def remember_names(self, guilds: Iterable[discord.Guild]) -> None:
+        """Store the guilds' names for `quizbot guilds`; a name is only cosmetic, so a
+        failure is logged and never stops anything.
+
+        Names this process stored already are skipped: a reconnect's on_ready then writes
+        nothing for the thousands of guilds that did not change.
+        """
+        fresh = {g.id: g.name for g in guilds if g.name and self._names.get(g.id) != g.name}
+        if not fresh:
+            return
+        try:
+            await self.quiz.service.name_guilds({str(gid): name for gid, name in fresh.items()})
+        except Exception:
+            log.warning("could not store the names of %d guild(s)", len(fresh), exc_info=True)
+            return
+        self._names.update(fresh)
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """Answer forms are handled here, from the interaction alone."""

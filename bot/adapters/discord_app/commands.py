@@ -179,9 +179,13 @@ class QuizAdmin(app_commands.Group, name="quizadmin", description="Configure the
                 "then run setup again. Nothing was saved.",
             )
             return
-        await quiz_of(interaction).admin.setup(
-            guild_key(interaction), str(channel.id), time, timezone, by=member_of(interaction)
-        )
+        ctx, guild_id = quiz_of(interaction), guild_key(interaction)
+        await ctx.admin.setup(guild_id, str(channel.id), time, timezone, by=member_of(interaction))
+        # The client names every guild when it connects; naming it here again is one cheap
+        # write that repairs a name it could not store then. An interaction from a guild
+        # that is not cached carries no name, hence the check.
+        if interaction.guild is not None and interaction.guild.name:
+            await ctx.service.name_guilds({guild_id: interaction.guild.name})
         await self._status(interaction, "Saved.")
 
     @app_commands.command(description="Reveal delays, e.g. daily:8h draw:60s")

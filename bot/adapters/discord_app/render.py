@@ -13,7 +13,7 @@ from bot.core.parsing import format_days, format_duration
 from bot.core.questions import Difficulty
 from bot.core.reloading import ReloadResult, reload_report
 from bot.core.suggestion_form import credit_of
-from bot.core.text import board_figure, plural
+from bot.core.text import NOT_ON_BOARD, board_figure, plural
 
 NO_PINGS = discord.AllowedMentions.none()
 EMBED_LIMIT = 4096
@@ -166,7 +166,7 @@ def board_embed(board: Leaderboard) -> discord.Embed:
     if not lines:
         lines = ["Nobody is on this board yet."]
     if board.caller is None:
-        lines += ["", "You are not on this board yet."]
+        lines += ["", NOT_ON_BOARD[by_points]]
     elif all(e.member_id != board.caller.member_id for e in board.top):
         mine = board_figure(by_points, board.caller.value)
         lines += ["", f"You: **{board.caller.rank}.** — {mine}"]

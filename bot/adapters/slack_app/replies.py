@@ -12,7 +12,7 @@ from bot.core.errors import DrawAlreadyOpen, QuizError
 from bot.core.model import Leaderboard, MemberStats, Period, PostView, RankBy
 from bot.core.parsing import format_days, format_duration
 from bot.core.reloading import ReloadResult, reload_report
-from bot.core.text import board_figure, plural
+from bot.core.text import NOT_ON_BOARD, board_figure, plural
 
 APOLOGY = "Sorry, something went wrong on my side. Please try again in a moment."
 NOT_ADMIN = "Only workspace admins and owners can change the quiz settings."
@@ -99,10 +99,12 @@ def board(b: Leaderboard) -> str:
         return f"{title}\nNobody is on this board yet: answer a question to get on it."
     lines = [title]
     for entry in b.top:
-        rank = _MEDALS.get(entry.rank, f"{entry.rank}.")
+        # Members who answered but scored nothing are listed too: no medal for 0 points.
+        medal = _MEDALS.get(entry.rank) if entry.value > 0 else None
+        rank = medal or f"{entry.rank}."
         lines.append(f"{rank} {plain_name(entry.name)} — {figure(entry.value)}")
     if b.caller is None:
-        lines.append("_You are not on this board yet._")
+        lines.append(f"_{NOT_ON_BOARD[b.by is RankBy.POINTS]}_")
     elif all(entry.member_id != b.caller.member_id for entry in b.top):
         lines.append(f"_You: #{b.caller.rank} — {figure(b.caller.value)}_")
     return "\n".join(lines)

@@ -169,6 +169,7 @@ async def _run(
             platform=PLATFORM,
             publisher=SlackPublisher(client),
         )
+        await _name_workspace(service, identity.get("team_id"), identity.get("team"))
         scheduler = QuizScheduler(service, AsyncIOScheduler())
         admin = GuildAdmin(service)
         secret = settings.slack_signing_secret
@@ -196,6 +197,22 @@ async def _run(
     finally:
         await store.close()
     return 0
+
+
+async def _name_workspace(service: QuizService, team_id: object, team: object) -> None:
+    """Store the bot's workspace name for `quizbot guilds`, once per start.
+
+    auth.test names the workspace the bot token belongs to, as its members see it. The
+    `team_domain` of a command is only the URL's subdomain ("acme-corp"), and a member of
+    another workspace in a shared channel brings their own: neither is this workspace's name.
+    Such other workspaces stay unnamed (a dash) rather than get a guessed name.
+    """
+    if not isinstance(team_id, str) or not isinstance(team, str):
+        return
+    try:
+        await service.name_guilds({team_id: team})
+    except Exception:  # a name is cosmetic: it never keeps the app from serving
+        log.warning("slack: could not store the workspace name", exc_info=True)
 
 
 async def _serve(

@@ -60,6 +60,8 @@ async def test_piped_session(tmp_path: Path, clock: FakeClock) -> None:
     assert match is not None
     winner = {"A": "alice", "B": "bob", "C": "carol", "D": "dave"}[match[1]]
     assert f"  1. {winner} — 1 point" in text
+    for loser in {"alice", "bob", "carol", "dave"} - {winner}:
+        assert f"  2. {loser} — 0 points" in text, "answered, scored nothing: on the board"
     alice_line = "alice: 1 point" if winner == "alice" else "alice: 0 points"
     assert alice_line in text
     assert "Unknown topic 'nonsense'." in text
@@ -81,3 +83,14 @@ def test_console_command_runs_from_the_shell(tmp_path: Path) -> None:
     assert "[#1 draw · expert · " in result.stdout
     assert "[#1 revealed]" in result.stdout
     assert "Nobody is on this board yet." in result.stdout
+    listing = subprocess.run(
+        [sys.executable, "-m", "bot", "guilds", "--db", str(tmp_path / "shell.db")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert listing.returncode == 0, listing.stderr
+    assert listing.stdout.splitlines()[1].split() == [
+        "console", "console", "console", "0", "1", "console",
+    ], "the terminal's guild is named by its id"  # fmt: skip

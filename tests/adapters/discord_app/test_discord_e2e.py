@@ -225,7 +225,8 @@ async def test_a_draw_answered_by_three_members_then_revealed(
         board_text = board.embeds[0]["description"]
         assert "**1.** Alice — 4 points" in board_text
         assert "**1.** Bob — 4 points" in board_text
-        assert "You: **3.** — 0 points" in board_text, "answered, scored 0: still on the board"
+        assert "**3.** Carol — 0 points" in board_text, "answered, scored 0: still on the board"
+        assert "You:" not in board_text, "the caller is listed already"
         assert board.data["allowed_mentions"] == {"parse": []}
 
         stats = await (

@@ -178,3 +178,6 @@ async def test_two_shard_processes_post_once_and_reveal_once_across_a_kill(
     assert zero_post in {row[0] for row in await pg_database.rows("SELECT post_id FROM posts")}
     for shard in (0, 1):
         assert "Traceback" not in (tmp_path / f"shard{shard}.log").read_text()
+    # Each process named the guilds of its shard, on the shared database.
+    names = dict(await pg_database.rows("SELECT guild_id, name FROM guilds"))
+    assert names == {str(zero.id): "Zero", str(one.id): "One"}

@@ -59,6 +59,8 @@ class FakeSlack:
         self.private: set[str] = set()
         # users.info: members whose home workspace is another one (Enterprise Grid).
         self.home_team: dict[str, str] = {}
+        # auth.test: the bot's workspace name, as its members see it.
+        self.team_name = "Fake Team"
         self.retry_after = 30
         # method -> how many of its next calls are performed but answered 503
         self.losses: dict[str, int] = {}
@@ -223,7 +225,7 @@ class FakeSlack:
         return {
             "ok": True,
             "url": "https://fake.slack.test/",
-            "team": "Fake Team",
+            "team": self.team_name,
             "user": "quizbot",
             "team_id": TEAM,
             "user_id": BOT_USER,

@@ -88,7 +88,8 @@ async def test_draw_answered_by_three_then_revealed(slack: SlackHarness) -> None
     board = await slack.reply(BOB, "/quiz-leaderboard", "all points")
     assert "alice — 3 points" in board
     assert "carol — 3 points" in board
-    assert "_You: #3 — 0 points_" in board, "answered, scored 0: still on the board"
+    assert "\n3. bob — 0 points" in board, "answered, scored 0: on the board, without a medal"
+    assert "_You" not in board, "the caller is listed already"
 
     await slack.click(BOB, shown.choice(right), ts=ts)
     assert "already been revealed" in slack.fake.ephemerals(BOB)[-1]

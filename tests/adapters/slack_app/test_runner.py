@@ -14,6 +14,7 @@ import pytest
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.__main__ import main
 from bot.adapters.slack_app import run_slack
 from bot.adapters.slack_app.app import silence_token_warning
 from bot.adapters.slack_app.http_server import EVENTS_PATH
@@ -260,3 +261,84 @@ def test_bolt_does_not_warn_about_an_unused_token(
     silence_token_warning()
     AsyncApp(client=AsyncWebClient(token=TOKEN), signing_secret=SECRET, name="quizbot")
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+async def serve_once(config: Settings, client: AsyncWebClient, port: int, body: str) -> int:
+    """Run the app in HTTP mode, send it one signed request, and stop it."""
+    stop, ready = asyncio.Event(), asyncio.Event()
+    running = asyncio.create_task(
+        run_slack(
+            config,
+            quiz_bank(),
+            http_port=port,
+            http_host="127.0.0.1",
+            client=client,
+            stop=stop,
+            ready=ready,
+        )
+    )
+    try:
+        waiting = asyncio.create_task(ready.wait())
+        await asyncio.wait({running, waiting}, return_when=asyncio.FIRST_COMPLETED)
+        waiting.cancel()
+        assert ready.is_set(), "run_slack ended before serving"
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(
+                f"http://127.0.0.1:{port}{EVENTS_PATH}",
+                data=body.encode(),
+                headers=signed_headers(body),
+            ) as response,
+        ):
+            assert response.status == 200
+    finally:
+        stop.set()
+    return await running
+
+
+async def test_the_workspace_is_named_from_auth_test_at_each_start(
+    tmp_path: Path, fake_slack: FakeSlack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = settings(tmp_path, SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET)
+    client = AsyncWebClient(token=TOKEN, base_url=fake_slack.api_url)
+    fake_slack.team_name = "Acme\u202e Python\x1b[2J Guild"
+    setup = urlencode(
+        {
+            "team_id": TEAM,
+            # The URL's subdomain: not the name, and never stored as one.
+            "team_domain": "acme-corp",
+            "channel_id": CHANNEL,
+            "user_id": ADMIN,
+            "user_name": "admin",
+            "command": "/quiz-admin",
+            "text": f"setup <#{CHANNEL}|quiz> 09:00 Europe/Berlin",
+            "response_url": fake_slack.response_url("setup"),
+            "trigger_id": "t",
+        }
+    )
+    assert await serve_once(config, client, free_port(), setup) == 0
+    [reply] = fake_slack.responses("setup")
+    assert "Saved" in reply["text"]
+    db = str(tmp_path / "quiz.db")
+    assert main(["guilds", "--db", db]) == 0
+    row = capsys.readouterr().out.splitlines()[1]
+    assert row.split() == ["slack", TEAM, "Acme", "Python", "[2J", "Guild", "0", "0", CHANNEL]
+
+    # Renamed in Slack: the next start stores the new name.
+    fake_slack.team_name = "Acme Pythonistas"
+    stats = urlencode(
+        {
+            "team_id": TEAM,
+            "channel_id": CHANNEL,
+            "user_id": ADMIN,
+            "user_name": "admin",
+            "command": "/quiz-stats",
+            "text": "",
+            "response_url": fake_slack.response_url("stats"),
+            "trigger_id": "t",
+        }
+    )
+    assert await serve_once(config, client, free_port(), stats) == 0
+    assert main(["guilds", "--db", db]) == 0
+    row = capsys.readouterr().out.splitlines()[1]
+    assert row.split() == ["slack", TEAM, "Acme", "Pythonistas", "0", "0", CHANNEL]
