@@ -1,4 +1,4 @@
--- The SQLite schema (its migrations 0001 to 0003) in PostgreSQL. Times stay UTC unix seconds
+-- The SQLite schema (its migrations 0001 to 0004) in PostgreSQL. Times stay UTC unix seconds
 -- (BIGINT) so both stores round alike and `quizbot migrate-db` copies rows verbatim; flags
 -- are BOOLEAN. Guild and member ids are the platform's own ids as text.
 
