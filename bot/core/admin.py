@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core import calendar, parsing
 from bot.core.delivering import Result
 from bot.core.errors import DeliveryFailed, DeliveryPending
-from bot.core.model import GuildConfig, PostView
+from bot.core.learning_model import AuditEntry
+from bot.core.model import GuildConfig, Member, PostView
+from bot.core.parsing import format_days, format_duration
+from bot.core.ports import StoreTx
 from bot.core.service import QuizService
+
+# How an audit entry words a settings change, from the settings it produced.
+Describe = Callable[[GuildConfig], str]
 
 
 @dataclass(frozen=True)
@@ -26,20 +33,44 @@ class GuildAdmin:
     def __init__(self, service: QuizService) -> None:
         self._service = service
 
-    async def _update(self, guild_id: str, **changes: object) -> GuildConfig:
+    async def _update(
+        self, guild_id: str, by: Member | None, action: str, describe: Describe, **changes: object
+    ) -> GuildConfig:
         # The next slot is recomputed with the change; the ticker reads it from the store.
-        return await self._service.update_config(guild_id, **changes)
+        # A change made by an admin is audited in its own transaction: never one without
+        # the other.
+        if by is None:
+            return await self._service.update_config(guild_id, **changes)
+        now = self._service.clock.now()
 
-    async def setup(self, guild_id: str, channel_id: str, time: str, timezone: str) -> GuildConfig:
+        async def audit(tx: StoreTx, config: GuildConfig) -> None:
+            entry = AuditEntry(guild_id, by.id, by.name, action, describe(config), now)
+            await tx.add_audit(entry)
+
+        return await self._service.update_config(guild_id, audit, **changes)
+
+    async def setup(
+        self, guild_id: str, channel_id: str, time: str, timezone: str, *, by: Member | None = None
+    ) -> GuildConfig:
         """Where and when the daily question goes."""
         post_time = parsing.parse_time(time)
         zone = parsing.parse_timezone(timezone)
+
+        def where(config: GuildConfig) -> str:
+            when = config.post_time.strftime("%H:%M")
+            return f"channel {config.channel_id} at {when} {config.timezone}"
+
         return await self._update(
-            guild_id, channel_id=channel_id, post_time=post_time, timezone=zone
+            guild_id, by, "setup", where, channel_id=channel_id, post_time=post_time, timezone=zone
         )
 
     async def set_reveal(
-        self, guild_id: str, *, daily: str | None = None, draw: str | None = None
+        self,
+        guild_id: str,
+        *,
+        daily: str | None = None,
+        draw: str | None = None,
+        by: Member | None = None,
     ) -> GuildConfig:
         """Reveal delays; both are checked before either is saved."""
         changes: dict[str, object] = {}
@@ -51,24 +82,50 @@ class GuildAdmin:
             changes["draw_reveal_s"] = parsing.parse_duration(
                 draw, bounds=parsing.DRAW_REVEAL_RANGE, what="draw"
             )
-        return await self._update(guild_id, **changes)
 
-    async def set_difficulty(self, guild_id: str, level: str) -> GuildConfig:
+        def delays(config: GuildConfig) -> str:
+            return (
+                f"daily after {format_duration(config.daily_reveal_s)}, "
+                f"draws after {format_duration(config.draw_reveal_s)}"
+            )
+
+        return await self._update(guild_id, by, "reveal", delays, **changes)
+
+    async def set_difficulty(
+        self, guild_id: str, level: str, *, by: Member | None = None
+    ) -> GuildConfig:
         """The daily question's level: one level, mixed, or ramp."""
         value = parsing.parse_daily_difficulty(level)
-        return await self._update(guild_id, difficulty=value)
+        return await self._update(
+            guild_id, by, "difficulty", lambda config: config.difficulty, difficulty=value
+        )
 
-    async def set_days(self, guild_id: str, days: str) -> GuildConfig:
+    async def set_days(self, guild_id: str, days: str, *, by: Member | None = None) -> GuildConfig:
         """The weekdays with a daily question."""
-        return await self._update(guild_id, days=parsing.parse_days(days))
+        return await self._update(
+            guild_id,
+            by,
+            "days",
+            lambda config: format_days(config.days),
+            days=parsing.parse_days(days),
+        )
 
-    async def set_paused(self, guild_id: str, paused: bool) -> GuildConfig:
+    async def set_paused(
+        self, guild_id: str, paused: bool, *, by: Member | None = None
+    ) -> GuildConfig:
         """Stop or restart daily posts (draws keep working)."""
-        return await self._update(guild_id, paused=paused)
+        action = "pause" if paused else "resume"
+        return await self._update(
+            guild_id, by, action, lambda config: "daily questions", paused=paused
+        )
 
-    async def set_ping(self, guild_id: str, role_id: str | None) -> GuildConfig:
+    async def set_ping(
+        self, guild_id: str, role_id: str | None, *, by: Member | None = None
+    ) -> GuildConfig:
         """The role mentioned by each daily post, or none."""
-        return await self._update(guild_id, ping_role=role_id)
+        return await self._update(
+            guild_id, by, "ping", lambda config: config.ping_role or "none", ping_role=role_id
+        )
 
     async def post_now(self, guild_id: str) -> PostView | None:
         """Post today's daily question now; None when today's is out already.

@@ -7,7 +7,6 @@ from datetime import datetime
 from bot.core.admin import GuildAdmin, Status
 from bot.core.learning_model import AuditEntry
 from bot.core.model import GuildConfig, Member, PostView
-from bot.core.parsing import format_days, format_duration
 from bot.core.ports import StoreTx
 from bot.core.service import QuizService
 
@@ -29,7 +28,8 @@ async def record(
 
 
 class AuditedAdmin:
-    """GuildAdmin's settings changes, each written to the audit log with the acting admin."""
+    """GuildAdmin's settings changes, each written to the audit log with the acting admin
+    (in the change's own transaction), and `postnow`."""
 
     def __init__(self, admin: GuildAdmin, service: QuizService) -> None:
         self.inner = admin
@@ -47,46 +47,29 @@ class AuditedAdmin:
         self, guild_id: str, channel_id: str, time: str, timezone: str, *, by: Member
     ) -> GuildConfig:
         """Where and when the daily question goes."""
-        config = await self.inner.setup(guild_id, channel_id, time, timezone)
-        where = f"channel {channel_id} at {config.post_time.strftime('%H:%M')} {config.timezone}"
-        await self._log(guild_id, by, "setup", where)
-        return config
+        return await self.inner.setup(guild_id, channel_id, time, timezone, by=by)
 
     async def set_reveal(
         self, guild_id: str, *, daily: str | None = None, draw: str | None = None, by: Member
     ) -> GuildConfig:
         """Reveal delays."""
-        config = await self.inner.set_reveal(guild_id, daily=daily, draw=draw)
-        detail = (
-            f"daily after {format_duration(config.daily_reveal_s)}, "
-            f"draws after {format_duration(config.draw_reveal_s)}"
-        )
-        await self._log(guild_id, by, "reveal", detail)
-        return config
+        return await self.inner.set_reveal(guild_id, daily=daily, draw=draw, by=by)
 
     async def set_difficulty(self, guild_id: str, level: str, *, by: Member) -> GuildConfig:
         """The daily question's level."""
-        config = await self.inner.set_difficulty(guild_id, level)
-        await self._log(guild_id, by, "difficulty", config.difficulty)
-        return config
+        return await self.inner.set_difficulty(guild_id, level, by=by)
 
     async def set_days(self, guild_id: str, days: str, *, by: Member) -> GuildConfig:
         """The weekdays with a daily question."""
-        config = await self.inner.set_days(guild_id, days)
-        await self._log(guild_id, by, "days", format_days(config.days))
-        return config
+        return await self.inner.set_days(guild_id, days, by=by)
 
     async def set_paused(self, guild_id: str, paused: bool, *, by: Member) -> GuildConfig:
         """Stop or restart daily posts."""
-        config = await self.inner.set_paused(guild_id, paused)
-        await self._log(guild_id, by, "pause" if paused else "resume", "daily questions")
-        return config
+        return await self.inner.set_paused(guild_id, paused, by=by)
 
     async def set_ping(self, guild_id: str, role_id: str | None, *, by: Member) -> GuildConfig:
         """The role mentioned by each daily post, or none."""
-        config = await self.inner.set_ping(guild_id, role_id)
-        await self._log(guild_id, by, "ping", role_id or "none")
-        return config
+        return await self.inner.set_ping(guild_id, role_id, by=by)
 
     async def post_now(self, guild_id: str, *, by: Member) -> PostView | None:
         """Post today's daily question now unless it is already out."""

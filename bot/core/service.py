@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import random
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 
 from bot.core import calendar, scoring
@@ -118,8 +118,15 @@ class QuizService:
         """The guild's settings, defaults when it was never configured."""
         return await self.engine.config(guild_id)
 
-    async def update_config(self, guild_id: str, **changes: object) -> GuildConfig:
-        """Apply already-validated setting changes atomically and return the result.
+    async def update_config(
+        self,
+        guild_id: str,
+        then: Callable[[StoreTx, GuildConfig], Awaitable[None]] | None = None,
+        /,
+        **changes: object,
+    ) -> GuildConfig:
+        """Apply already-validated setting changes atomically and return the result;
+        `then` runs in the same transaction with the result (the audit log's entry).
 
         A change to where or when the daily goes sets the next slot to the first one at or
         after the start of this minute: a time already passed today means tomorrow, and a
@@ -140,6 +147,8 @@ class QuizService:
             await tx.save_guild(updated)
             if reschedule:
                 await tx.set_next_due(guild_id, updated.next_due_at)
+            if then is not None:
+                await then(tx, updated)
             return updated
 
         return await self.store.write(job)

@@ -149,6 +149,38 @@ async def test_every_admin_action_is_audited_newest_first(
     assert len(await audited.recent(GUILD)) == AUDIT_SHOWN == 20
 
 
+async def refuse_audit_entries(database: Database) -> None:
+    """Make every insert into the audit log fail, as a full disk or a bug would."""
+    if database.target.startswith("postgresql"):
+        await database.rows(
+            "CREATE FUNCTION no_audit() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'audit log unavailable'; END $$"
+        )
+        await database.rows(
+            "CREATE TRIGGER no_audit BEFORE INSERT ON audit_log "
+            "FOR EACH ROW EXECUTE FUNCTION no_audit()"
+        )
+    else:
+        await database.rows(
+            "CREATE TRIGGER no_audit BEFORE INSERT ON audit_log "
+            "BEGIN SELECT RAISE(ABORT, 'audit log unavailable'); END"
+        )
+
+
+async def test_a_settings_change_is_saved_only_with_its_audit_entry(
+    audited: AuditedAdmin, service: QuizService, database: Database
+) -> None:
+    await audited.setup(GUILD, CHANNEL, "09:00", "UTC", by=ADMIN)
+    before = await service.config(GUILD)
+    await refuse_audit_entries(database)
+    with pytest.raises(Exception, match="audit log unavailable"):
+        await audited.set_days(GUILD, "mon-fri", by=ADMIN)
+    with pytest.raises(Exception, match="audit log unavailable"):
+        await audited.setup(GUILD, "c2", "18:00", "Asia/Tokyo", by=ADMIN)
+    assert await service.config(GUILD) == before, "no change without its audit entry"
+    assert [entry.action for entry in await audited.recent(GUILD)] == ["setup"]
+
+
 @pytest.mark.parametrize("word", ["ban", "", "resets"])
 def test_unknown_member_actions_are_refused(word: str) -> None:
     with pytest.raises(InvalidInput, match="is not a member action: use reset, exclude"):
