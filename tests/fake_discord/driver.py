@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Mapping, Sequence
 
 from .checks import (
@@ -307,6 +308,7 @@ class Driver:
     def _send(self, interaction: FakeInteraction, payload: JSON) -> FakeInteraction:
         interaction.events.description = interaction.describe()
         self.state.register_interaction(interaction)
+        interaction.sent_at = time.monotonic()
         self.gateway.dispatch("INTERACTION_CREATE", payload)
         return interaction
 
