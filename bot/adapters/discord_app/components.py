@@ -9,7 +9,15 @@ from typing import Any
 import discord
 
 from bot.adapters.discord_app import render
-from bot.adapters.discord_app.context import guarded, guild_key, member_of, quiz_of, reply
+from bot.adapters.discord_app.context import (
+    guarded,
+    guild_key,
+    in_time,
+    member_of,
+    quiz_of,
+    reply,
+    show_result,
+)
 from bot.adapters.discord_app.learning_components import ExplainButton, ForgetButton
 from bot.adapters.discord_app.learning_render import add_why
 from bot.core.model import PostKind, PostView, RevealView
@@ -53,22 +61,28 @@ class ChoiceButton(
         return cls(int(match["post"]), int(match["choice"]), label)
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        """Record the answer; acknowledge privately without hinting at correctness."""
+        """Record the answer; acknowledge privately without hinting at correctness.
+
+        The acknowledgement waits for the commit; a commit running late defers the click
+        first. A private question (its message only the member sees) shows its result in
+        place of its buttons, so its click defers as an update of that message.
+        """
 
         async def handle() -> None:
             service = quiz_of(interaction).service
-            receipt = await service.answer(
+            answering = service.answer(
                 self.post_id,
                 member_of(interaction),
                 choice=self.choice,
                 guild_id=guild_key(interaction),
             )
+            receipt = await in_time(interaction, answering, update=_on_private_message(interaction))
             view = receipt.view
             if receipt.correct is not None:
                 embed = add_why(
                     render.private_result(view, self.choice, receipt.correct), view, self.choice
                 )
-                await interaction.response.edit_message(embed=embed, view=None)
+                await show_result(interaction, embed)
                 return
             letter = view.letter_of(self.choice)
             reveal = render.timestamp(int(view.post.reveal_at.timestamp()))
@@ -139,9 +153,10 @@ async def submit_answer(interaction: discord.Interaction, post_id: int) -> None:
 
     async def handle() -> None:
         text = _submitted_text(interaction.data or {})
-        receipt = await quiz_of(interaction).service.answer(
+        answering = quiz_of(interaction).service.answer(
             post_id, member_of(interaction), text=text, guild_id=guild_key(interaction)
         )
+        receipt = await in_time(interaction, answering)
         view = receipt.view
         if view.post.kind is PostKind.PRIVATE:
             await reply(interaction, render.model_answer(view))
@@ -150,6 +165,12 @@ async def submit_answer(interaction: discord.Interaction, post_id: int) -> None:
         await reply(interaction, f"Your answer is in. Compare it with the model answer {reveal}.")
 
     await guarded(interaction, handle)
+
+
+def _on_private_message(interaction: discord.Interaction) -> bool:
+    """True when the clicked message is ephemeral: a private practice question."""
+    message = interaction.message
+    return message is not None and message.flags.ephemeral
 
 
 def _submitted_text(data: Any) -> str:
@@ -191,12 +212,13 @@ class GradeButton(
         """Count the self-grade once."""
 
         async def handle() -> None:
-            await quiz_of(interaction).service.self_grade(
+            grading = quiz_of(interaction).service.self_grade(
                 self.post_id,
                 member_of(interaction),
                 correct=self.correct,
                 guild_id=guild_key(interaction),
             )
+            await in_time(interaction, grading)
             await reply(interaction, "Counted. " + ("Nice one!" if self.correct else "Next time!"))
 
         await guarded(interaction, handle)
