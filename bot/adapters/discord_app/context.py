@@ -32,6 +32,10 @@ ALREADY_ACKNOWLEDGED = 40060
 # still running this long after that moment (an answer waiting for its commit) defers the
 # interaction first, which keeps its token valid for 15 minutes; the reply follows later.
 ACK_BUDGET_S = 2.0
+RESPONSE_WINDOW_S = 3.0
+# A first response is not even tried this long past the window, by this machine's clock:
+# under a backlog each doomed request would cost as much as one that still counts.
+CLOCK_MARGIN_S = 0.5
 DISCORD_EPOCH_S = 1_420_070_400
 # Where a deferral that Discord refused marks the interaction: nobody is left to tell.
 EXPIRED = "quizbot.expired"
@@ -109,9 +113,10 @@ async def reply(
 
     An interaction that expired meanwhile (the 3-second window passed under load) is logged
     as one line: there is nobody left to tell, and trying again would only fail again. One
-    whose deferral Discord refused as expired (see `in_time`) is not tried at all.
+    already past the window by this machine's clock, or whose deferral Discord refused as
+    expired (see `in_time`), is not tried at all.
     """
-    if interaction.extras.get(EXPIRED):
+    if _gave_up(interaction):
         return
     embeds = [embed] if embed is not None else []
     try:
@@ -135,7 +140,7 @@ async def show_result(interaction: discord.Interaction, embed: discord.Embed) ->
     After a deferral as an update, the message is edited through the interaction's webhook;
     after a "thinking" deferral, the result comes as a new ephemeral message instead.
     """
-    if interaction.extras.get(EXPIRED):
+    if _gave_up(interaction):
         return
     response = interaction.response
     if response.type is discord.InteractionResponseType.deferred_message_update:
@@ -156,11 +161,11 @@ async def in_time(
     as an ephemeral "thinking" reply that `reply` fills. Work that finishes in time costs a
     timer and nothing else: the reply is the interaction's one response.
     """
+    if _gave_up(interaction):
+        return await work  # recorded all the same; nobody is left to tell
     loop = asyncio.get_running_loop()
-    # The interaction id is a snowflake: its top bits are Discord's creation time in ms. The
-    # budget also runs from now, so a local clock behind Discord's cannot stretch it.
-    created = (interaction.id >> 22) / 1000 + DISCORD_EPOCH_S
-    left = min(created + ACK_BUDGET_S - time.time(), ACK_BUDGET_S)
+    # The budget also runs from now, so a local clock behind Discord's cannot stretch it.
+    left = min(ACK_BUDGET_S - _age(interaction), ACK_BUDGET_S)
     deferring: list[asyncio.Task[None]] = []
 
     def late() -> None:
@@ -176,7 +181,26 @@ async def in_time(
             await deferring[0]
 
 
+def _age(interaction: discord.Interaction) -> float:
+    """Seconds since Discord created the interaction: its id is a snowflake, whose top bits
+    are the creation time in milliseconds."""
+    return time.time() - ((interaction.id >> 22) / 1000 + DISCORD_EPOCH_S)
+
+
+def _gave_up(interaction: discord.Interaction) -> bool:
+    """True when the interaction cannot be answered any more (logged once, when found)."""
+    if interaction.extras.get(EXPIRED):
+        return True
+    if interaction.response.is_done() or _age(interaction) <= RESPONSE_WINDOW_S + CLOCK_MARGIN_S:
+        return False
+    interaction.extras[EXPIRED] = True
+    log_expired(interaction)
+    return True
+
+
 async def _defer(interaction: discord.Interaction, update: bool) -> None:
+    if _gave_up(interaction):
+        return
     try:
         if update:
             await interaction.response.defer()

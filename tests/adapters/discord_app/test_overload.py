@@ -256,3 +256,33 @@ async def test_an_answer_committed_in_time_is_answered_directly(
         assert "is in. You can change it until the reveal" in ack.text
         assert await client.quiz.inflight.drain(10)
         assert len(requests_for(fake, click)) == 1, "one response, no deferral, no followup"
+
+
+async def test_a_click_already_past_the_window_is_committed_without_a_request(
+    fake: FakeDiscord,  # noqa: F811
+    tmp_path: Path,
+    clock: FakeClock,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    alice, bob = fake.make_user("alice", "Alice"), fake.make_user("bob", "Bob")
+    quiz = fake.channel("quiz")
+    async with running_bot(fake, tmp_path / "q.db", clock) as client:
+        drawn = await (await fake.slash_command(fake.guild.id, quiz.id, alice, "quiz")).response()
+        assert drawn.message is not None
+        view = await view_of(client, drawn.message)
+        assert await client.quiz.inflight.drain(10)
+        caplog.clear()
+        caplog.set_level(logging.WARNING)
+        # As if the click had waited in a backlog: Discord's window closed before its turn.
+        monkeypatch.setattr(context, "RESPONSE_WINDOW_S", -1.0)
+        click = await fake.click(quiz.id, drawn.message.id, drawn.message.custom_ids()[0], bob)
+        for _ in range(500):  # the handler runs in the client: wait for its outcome
+            if caplog.records:
+                break
+            await asyncio.sleep(0.01)
+        assert await client.quiz.inflight.drain(10)
+        assert requests_for(fake, click) == [], "no doomed request"
+        [record] = caplog.records
+        assert record.getMessage().startswith("interaction expired before it was answered")
+        assert await client.quiz.service.answer_of(view.post.post_id, str(bob.id)) is not None
