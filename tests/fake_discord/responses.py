@@ -20,7 +20,7 @@ from .interactions import (
     InteractionEvent,
     InteractionEventKind,
 )
-from .models import FLAG_EPHEMERAL, FLAG_LOADING, JSON, StoredMessage, snowflake
+from .models import FLAG_EPHEMERAL, FLAG_LOADING, JSON, StoredMessage, copy_json, snowflake
 from .state import (
     INTERACTION_FLAGS,
     FakeState,
@@ -88,9 +88,7 @@ class InteractionResponses:
         callback_type: int | None = None,
     ) -> None:
         snapshot = message.snapshot() if message is not None else None
-        interaction.events.append(
-            InteractionEvent(kind, copy.deepcopy(data), snapshot, callback_type)
-        )
+        interaction.events.append(InteractionEvent(kind, copy_json(data), snapshot, callback_type))
 
     def callback(self, interaction: FakeInteraction, payload: JSON, uploads: list[Upload]) -> JSON:
         """Handle POST /interactions/{id}/{token}/callback; return the with_response body."""
