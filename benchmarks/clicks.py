@@ -178,17 +178,24 @@ async def _settle(fake: FakeDiscord, clicks: list[FakeInteraction]) -> None:
 async def _burst(
     fake: FakeDiscord, child: Child, channel: FakeChannel, message: StoredMessage
 ) -> tuple[list[FakeInteraction], float]:
-    members = [fake.make_user(f"member{i}", f"Member {i}") for i in range(BURST)]
     custom_ids = message.custom_ids()
+    # Built first, so that the burst itself only dispatches them.
+    prepared = [
+        fake.prepare_click(
+            channel.id,
+            message.id,
+            custom_ids[index % len(custom_ids)],
+            fake.make_user(f"member{index}", f"Member {index}"),
+        )
+        for index in range(BURST)
+    ]
     fake.state.interaction_window_s = WINDOW_S
     cpu_before = await child.cpu()
     clicks: list[FakeInteraction] = []
     start = monotonic()
     per_slice = BURST // SLICES
     for index in range(SLICES):
-        for member in members[index * per_slice : (index + 1) * per_slice]:
-            custom_id = custom_ids[len(clicks) % len(custom_ids)]
-            clicks.append(await fake.click(channel.id, message.id, custom_id, member))
+        clicks += [click.send() for click in prepared[index * per_slice : (index + 1) * per_slice]]
         # The gateway writer sends the slice while this waits for the next one's moment.
         await asyncio.sleep(max(0.0, start + (index + 1) * BURST_S / SLICES - monotonic()))
     await _settle(fake, clicks)
