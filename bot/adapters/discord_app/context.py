@@ -37,7 +37,8 @@ RESPONSE_WINDOW_S = 3.0
 # under a backlog each doomed request would cost as much as one that still counts.
 CLOCK_MARGIN_S = 0.5
 DISCORD_EPOCH_S = 1_420_070_400
-# Where a deferral that Discord refused marks the interaction: nobody is left to tell.
+# Marks an interaction found expired (past the window, or its deferral refused as such):
+# nobody is left to tell, so nothing more is sent for it.
 EXPIRED = "quizbot.expired"
 
 
@@ -159,7 +160,8 @@ async def in_time(
 
     `update` defers as an update of the clicked message (shown by `show_result`), otherwise
     as an ephemeral "thinking" reply that `reply` fills. Work that finishes in time costs a
-    timer and nothing else: the reply is the interaction's one response.
+    timer and nothing else: the reply is the interaction's one response. An interaction
+    already past Discord's window has its work done all the same, and nothing sent.
     """
     if _gave_up(interaction):
         return await work  # recorded all the same; nobody is left to tell
