@@ -1,7 +1,7 @@
 """`python -m benchmarks [--only sqlite|pg]`: measure, print the table, update bench.json.
 
-`python -m benchmarks packs` measures pack validation alone and merges its figures into
-an existing bench.json.
+`python -m benchmarks NAME...` runs only the named benchmarks (`packs`, `clicks`,
+`slack_http_burst`) and merges their figures into an existing bench.json.
 """
 
 from __future__ import annotations
@@ -10,10 +10,11 @@ import argparse
 import asyncio
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from time import perf_counter
 
-from benchmarks import dataset, engine, packs, pg_bench, raw, reads, startup
+from benchmarks import clicks, dataset, engine, packs, pg_bench, raw, reads, slack_burst, startup
 from benchmarks.common import ROOT, Latency, bank
 from benchmarks.report import Row, Section, Target, merge_json, table, write_json
 
@@ -145,19 +146,119 @@ def _pack_section(folder: Path) -> Section:
     )  # fmt: skip
 
 
+def _click_section(folder: Path) -> Section:
+    burst = f"{clicks.BURST:,}"
+    _progress(f"Discord: {burst} answer clicks in {clicks.BURST_S:g} s, quizbot and a trivial bot…")
+    got = asyncio.run(clicks.run(folder, _progress))
+    q, t, key = got.quizbot, got.trivial, f"click_burst_{clicks.BURST}"
+    return Section(
+        f"Discord: {burst} answer clicks on one post within {clicks.BURST_S:g} s "
+        f"(median of {clicks.RUNS} runs; the trivial bot answers at once)",
+        [
+            Row(f"{key}_acked_in_3s", "quizbot: first response within 3 s",
+                clicks.median(q, "acked"), ""),
+            Row(f"{key}_acked_in_3s_min", "quizbot: the same, worst run", min(r.acked for r in q),
+                ""),
+            Row(f"{key}_deferred", "quizbot: of which deferred, acknowledged by followup",
+                clicks.median(q, "deferred"), ""),
+            Row(f"{key}_failed", "quizbot: no first response within 3 s",
+                clicks.median(q, "failed"), ""),
+            Row(f"{key}_p99_ms", "quizbot: click to first response p99",
+                clicks.median(q, "latency"), "ms"),
+            Row(f"{key}_committed", "quizbot: answers committed (worst run)",
+                min(r.committed for r in q), "", Target(clicks.BURST, True)),
+            Row(f"{key}_tracebacks", "quizbot: tracebacks logged (all runs)",
+                sum(r.tracebacks for r in q), "", Target(0, False)),
+            Row("click_cpu_ms", "quizbot: bot CPU per click", clicks.median(q, "cpu_ms_per_click"),
+                "ms"),
+            Row(f"{key}_acked_in_3s_trivial", "trivial bot: first response within 3 s",
+                clicks.median(t, "acked"), ""),
+            Row(f"{key}_acked_in_3s_min_trivial", "trivial bot: the same, worst run",
+                min(r.acked for r in t), ""),
+            Row(f"{key}_p99_ms_trivial", "trivial bot: click to first response p99",
+                clicks.median(t, "latency"), "ms"),
+            Row("click_cpu_ms_trivial", "trivial bot: bot CPU per click",
+                clicks.median(t, "cpu_ms_per_click"), "ms"),
+        ],
+    )  # fmt: skip
+
+
+def _slack_section(folder: Path) -> Section:
+    burst = f"{slack_burst.BURST:,}"
+    _progress(f"Slack HTTP: {burst} answer clicks in {slack_burst.BURST_S:g} s, quizbot and "
+              "an ack-only bolt app…")  # fmt: skip
+    got = asyncio.run(slack_burst.run(folder, _progress))
+    q, t, key = got.quizbot, got.trivial, f"slack_http_burst_{slack_burst.BURST}"
+
+    def m(
+        runs: list[slack_burst.SlackRun], figure: Callable[[slack_burst.SlackRun], float]
+    ) -> float:
+        return slack_burst.median(runs, figure)
+
+    return Section(
+        f"Slack HTTP mode: {burst} answer clicks on one post within {slack_burst.BURST_S:g} s "
+        f"(median of {slack_burst.RUNS} runs; the trivial app only acks)",
+        [
+            Row(f"{key}_acked_in_3s", "quizbot: HTTP 200 within 3 s", m(q, lambda r: r.acked), "",
+                Target(slack_burst.BURST, True)),
+            Row(f"{key}_acked_in_3s_min", "quizbot: the same, worst run", min(r.acked for r in q),
+                ""),
+            Row(f"{key}_p50_ms", "quizbot: click to ack p50", m(q, lambda r: r.latency.p50_ms),
+                "ms"),
+            Row(f"{key}_p99_ms", "quizbot: click to ack p99", m(q, lambda r: r.latency.p99_ms),
+                "ms"),
+            Row(f"{key}_confirmed_s", "quizbot: first click to every confirmation sent",
+                m(q, lambda r: r.confirmed_s), "s"),
+            Row(f"{key}_committed", "quizbot: answers committed (worst run)",
+                min(r.committed for r in q), "", Target(slack_burst.BURST, True)),
+            Row("slack_http_cpu_ms", "quizbot: app CPU per click",
+                m(q, lambda r: r.cpu_ms_per_click), "ms"),
+            Row(f"{key}_acked_in_3s_trivial", "trivial app: HTTP 200 within 3 s",
+                m(t, lambda r: r.acked), ""),
+            Row(f"{key}_p50_ms_trivial", "trivial app: click to ack p50",
+                m(t, lambda r: r.latency.p50_ms), "ms"),
+            Row(f"{key}_p99_ms_trivial", "trivial app: click to ack p99",
+                m(t, lambda r: r.latency.p99_ms), "ms"),
+            Row("slack_http_cpu_ms_trivial", "trivial app: app CPU per click",
+                m(t, lambda r: r.cpu_ms_per_click), "ms"),
+        ],
+    )  # fmt: skip
+
+
+# Benchmarks that run alone by name, their figures merged into bench.json.
+NAMED: dict[str, Callable[[Path], Section]] = {
+    "packs": _pack_section,
+    "clicks": _click_section,
+    "slack_http_burst": _slack_section,
+}
+
+
+def _extra() -> dict[str, object]:
+    return {
+        "packs_questions": packs.QUESTIONS,
+        "click_burst": clicks.BURST,
+        "click_runs": clicks.RUNS,
+        "slack_http_burst": slack_burst.BURST,
+        "slack_http_runs": slack_burst.RUNS,
+    }
+
+
 def main() -> None:
     """Run the benchmarks in a temporary folder and report; bench.json keeps other keys.
 
-    `python -m benchmarks packs` measures pack validation alone and merges its figures in.
+    `python -m benchmarks NAME...` runs the named benchmarks alone and merges their figures.
     """
-    if sys.argv[1:] == ["packs"]:
+    names = sys.argv[1:]
+    if names and all(name in NAMED for name in names):
         with tempfile.TemporaryDirectory(prefix="quizbot-bench-") as folder:
-            section = _pack_section(Path(folder))
-        print(table([section]))
-        merge_json(OUTPUT, [section], {"packs_questions": packs.QUESTIONS})
+            picked = [NAMED[name](Path(folder)) for name in names]
+        print(table(picked))
+        merge_json(OUTPUT, picked, _extra())
         print(f"\nmerged into {OUTPUT}")
         return
-    parser = argparse.ArgumentParser(prog="python -m benchmarks")
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks", epilog=f"or: python -m benchmarks {{{','.join(NAMED)}}}..."
+    )
     parser.add_argument("--only", choices=("sqlite", "pg"), help="measure one store only")
     only = parser.parse_args().only
     started = perf_counter()
@@ -168,6 +269,8 @@ def main() -> None:
             # First, on a quiet machine: the later steps leave the disk busy for a while.
             _progress(f"start with {startup.GUILDS:,} guilds (fresh interpreters)…")
             start = startup.run(tmp)
+            # Click bursts next, while the machine is still quiet: they count on the CPU.
+            platforms = [_click_section(tmp), _slack_section(tmp)]
             _progress("answer path through QuizService (bursts, open loops)…")
             eng = asyncio.run(engine.run(tmp / "engine.db"))
             _progress("raw sqlite3 baseline…")
@@ -180,7 +283,12 @@ def main() -> None:
         if only != "pg":
             _progress("read paths…")
             got = asyncio.run(reads.run(data))
-            sections = [*_sections(eng, base, data, got, start), _pack_section(tmp), *sections]
+            sections = [
+                *_sections(eng, base, data, got, start),
+                *platforms,
+                _pack_section(tmp),
+                *sections,
+            ]
             print("EXPLAIN QUERY PLAN (biggest-guild sample; SQL captured from SqliteStore)")
             for what, sql, plan in got.plans:
                 print(f"\n{what}:\n  {sql}")
@@ -190,7 +298,7 @@ def main() -> None:
     sections[-1].rows.append(Row(total_key, "whole benchmark run", perf_counter() - started, "s"))
     print(table(sections))
     extra = {"burst_size": engine.BURST_SIZE, "bursts": engine.BURSTS}
-    write_json(OUTPUT, sections, {**extra, "packs_questions": packs.QUESTIONS})
+    write_json(OUTPUT, sections, {**extra, **_extra()})
     print(f"\nwrote {OUTPUT}")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import logging
 import os
@@ -251,6 +252,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "slack":
         from bot.adapters.slack_app import run_slack
 
+        _freeze_startup_heap()
         return asyncio.run(
             _reloading_on_sighup(
                 run_slack(settings, bank, http_port=args.port, reload=reloader.reload_async),
@@ -295,7 +297,16 @@ def _run_discord(args: argparse.Namespace, settings: Settings, reloader: PackRel
         shards=shards,
         reload=reloader.reload_async,
     )
+    _freeze_startup_heap()
     return asyncio.run(_reloading_on_sighup(serving, reloader))
+
+
+def _freeze_startup_heap() -> None:
+    """Keep what start-up made (modules, the question bank) out of the garbage collector's
+    full passes: they live as long as the process, and scanning them again and again took
+    a fifth of the CPU of a click burst."""
+    gc.collect()
+    gc.freeze()
 
 
 async def _reloading_on_sighup(serving: Coroutine[Any, Any, int], reloader: PackReloader) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import re
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -20,6 +21,7 @@ from tests.fake_discord import (
     shard_of,
     snowflake_on_shard,
 )
+from tests.fake_discord import responses as fake_responses
 
 # isort: split
 import discord
@@ -287,6 +289,31 @@ async def test_defer_followups_and_edit_original(
     assert not second.ephemeral
     final = await interaction.settled(lambda m: m.content == "first (edited)")
     assert not final.loading
+
+
+async def test_a_first_response_after_the_window_is_refused(
+    fake: FakeDiscord, bot: QuizClient, alice: FakeUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    channel = fake.channel("general")
+    fake.state.interaction_window_s = 3.0
+    on_time = await fake.slash_command(
+        fake.guild.id, channel.id, alice, "setup", permissions=MANAGE_GUILD
+    )
+    await on_time.response()
+    assert on_time.responded_at is not None
+    assert 0 <= on_time.responded_at - on_time.sent_at <= 3.0
+
+    # The fake's clock jumps 10 s ahead: every interaction is answered too late.
+    monkeypatch.setattr(fake_responses, "monotonic", lambda: time.monotonic() + 10)
+    late = await fake.slash_command(
+        fake.guild.id, channel.id, alice, "setup", permissions=MANAGE_GUILD
+    )
+    with pytest.raises(ClientError, match="Unknown interaction"):
+        await late.response()
+    assert not late.responded
+    [refused] = [r for r in fake.requests if f"/interactions/{late.id}/" in r.path]
+    assert (refused.status, refused.response["code"]) == (404, 10062)
+    fake.client_errors.clear()
 
 
 async def test_modal_round_trip(fake: FakeDiscord, bot: QuizClient, alice: FakeUser) -> None:

@@ -16,6 +16,7 @@ Example::
 from . import _compat  # noqa: F401  (must run before anything imports discord)
 
 # isort: split
+from .driver import PreparedInteraction
 from .gateway import GatewayConnection, GatewayLogin, shard_of
 from .interactions import FakeInteraction, InteractionEvent, OptionValue
 from .models import (
@@ -73,6 +74,7 @@ __all__ = [
     "InteractionEvent",
     "MessageEvent",
     "OptionValue",
+    "PreparedInteraction",
     "RecordedRequest",
     "StoredMessage",
     "WaitTimeout",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Mapping, Sequence
 
 from .checks import (
@@ -50,6 +51,17 @@ ENTITY_OPTION_TYPES = {6, 7, 8, 9}
 ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
 SelectValue = str | FakeUser | FakeRole | FakeChannel
 """A value a test may choose in a select menu."""
+
+
+class PreparedInteraction:
+    """An interaction built but not dispatched yet."""
+
+    def __init__(self, driver: Driver, interaction: FakeInteraction, payload: JSON) -> None:
+        self._driver, self._interaction, self._payload = driver, interaction, payload
+
+    def send(self) -> FakeInteraction:
+        """Dispatch it to the bot now (INTERACTION_CREATE)."""
+        return self._driver._send(self._interaction, self._payload)
 
 
 class Driver:
@@ -185,6 +197,32 @@ class Driver:
     ) -> FakeInteraction:
         """Click a button (or choose select ``values``) on a message, as ``user``."""
         await self.wait_until_connected()
+        return self.prepare_click(
+            channel_id,
+            message_id,
+            custom_id,
+            user,
+            values=values,
+            permissions=permissions,
+            roles=roles,
+            locale=locale,
+        ).send()
+
+    def prepare_click(
+        self,
+        channel_id: int,
+        message_id: int,
+        custom_id: str,
+        user: FakeUser,
+        *,
+        values: Sequence[SelectValue] | None = None,
+        permissions: int = DEFAULT_MEMBER_PERMISSIONS,
+        roles: Sequence[int] = (),
+        locale: str = "en-US",
+    ) -> PreparedInteraction:
+        """Build a click now, to dispatch later with ``send()`` (a benchmark pacing a burst
+        builds its clicks first). The interaction gets its id, a snowflake of the moment it
+        is sent, only then."""
         message = self.state.messages.get(message_id)
         if message is None or message.deleted or message.channel_id != channel_id:
             raise LookupError(f"no live message {message_id} in channel {channel_id}")
@@ -211,7 +249,7 @@ class Driver:
         payload["message"] = message.to_payload()
         interaction.source_message_id = message.id
         interaction.custom_id = custom_id
-        return self._send(interaction, payload)
+        return PreparedInteraction(self, interaction, payload)
 
     async def submit_modal(
         self,
@@ -321,8 +359,11 @@ class Driver:
         return interaction, payload, guild
 
     def _send(self, interaction: FakeInteraction, payload: JSON) -> FakeInteraction:
+        interaction.id = snowflake()
+        payload["id"] = str(interaction.id)
         interaction.events.description = interaction.describe()
         self.state.register_interaction(interaction)
+        interaction.sent_at = time.monotonic()
         self.gateway.dispatch("INTERACTION_CREATE", payload)
         return interaction
 

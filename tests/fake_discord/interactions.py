@@ -126,6 +126,9 @@ class FakeInteraction:
     awaiting_followup: bool = False
     followup_ids: list[int] = field(default_factory=list)
     modal: JSON | None = None
+    # time.monotonic() when the interaction was dispatched, and when its first response came.
+    sent_at: float = 0.0
+    responded_at: float | None = None
     events: EventLog[InteractionEvent] = field(init=False)
     _lookup: Callable[[int], StoredMessage | None] = field(
         default=lambda _id: None, repr=False, compare=False

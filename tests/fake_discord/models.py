@@ -82,6 +82,17 @@ _counter = itertools.count()
 _counter_lock = threading.Lock()
 
 
+def copy_json(value: Any) -> Any:
+    """A deep copy of JSON data (dicts, lists, scalars), a good deal cheaper than deepcopy."""
+    if isinstance(value, dict):
+        return {key: copy_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [copy_json(item) for item in value]
+    if value is None or isinstance(value, str | int | float):
+        return value
+    return copy.deepcopy(value)
+
+
 def snowflake(when: dt.datetime | None = None) -> int:
     """Return a new unique snowflake whose timestamp is ``when`` (default: now)."""
     ms = int(when.timestamp() * 1000) if when is not None else int(time.time() * 1000)
@@ -380,7 +391,17 @@ class StoredMessage:
 
     def snapshot(self) -> StoredMessage:
         """Return a deep copy, frozen in time for event logs."""
-        return copy.deepcopy(self)
+        # The author and the timestamps are immutable: only the JSON parts are copied.
+        return dataclasses.replace(
+            self,
+            embeds=copy_json(self.embeds),
+            components=copy_json(self.components),
+            attachments=copy_json(self.attachments),
+            allowed_mentions=copy_json(self.allowed_mentions),
+            interaction_metadata=copy_json(self.interaction_metadata),
+            message_reference=copy_json(self.message_reference),
+            extra=copy_json(self.extra),
+        )
 
     def iter_components(self) -> Iterator[JSON]:
         """Yield every component in the message, depth first (rows, containers...)."""
@@ -433,9 +454,9 @@ class StoredMessage:
             "mention_everyone": False,
             "mentions": [],
             "mention_roles": [],
-            "attachments": copy.deepcopy(self.attachments),
-            "embeds": copy.deepcopy(self.embeds),
-            "components": copy.deepcopy(self.components),
+            "attachments": copy_json(self.attachments),
+            "embeds": copy_json(self.embeds),
+            "components": copy_json(self.components),
             "pinned": False,
             "type": self.type,
             "flags": self.flags,
@@ -447,10 +468,10 @@ class StoredMessage:
         if self.application_id is not None:
             data["application_id"] = str(self.application_id)
         if self.interaction_metadata is not None:
-            data["interaction_metadata"] = copy.deepcopy(self.interaction_metadata)
+            data["interaction_metadata"] = copy_json(self.interaction_metadata)
         if self.message_reference is not None:
-            data["message_reference"] = copy.deepcopy(self.message_reference)
-        data.update(copy.deepcopy(self.extra))
+            data["message_reference"] = copy_json(self.message_reference)
+        data.update(copy_json(self.extra))
         return data
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from time import monotonic
 
 from .interactions import (
     APPLICATION_COMMAND,
@@ -19,7 +20,7 @@ from .interactions import (
     InteractionEvent,
     InteractionEventKind,
 )
-from .models import FLAG_EPHEMERAL, FLAG_LOADING, JSON, StoredMessage, snowflake
+from .models import FLAG_EPHEMERAL, FLAG_LOADING, JSON, StoredMessage, copy_json, snowflake
 from .state import (
     INTERACTION_FLAGS,
     FakeState,
@@ -61,8 +62,12 @@ class InteractionResponses:
         found = self.state.interactions.get(token)
         if found is None or (interaction_id is not None and found.id != interaction_id):
             raise PayloadError(404, 10062, "Unknown interaction")
-        if self.state.interactions_expire and not found.responded:
-            raise PayloadError(404, 10062, "Unknown interaction")
+        if not found.responded:
+            window = self.state.interaction_window_s
+            if self.state.interactions_expire or (
+                window is not None and monotonic() - found.sent_at > window
+            ):
+                raise PayloadError(404, 10062, "Unknown interaction")
         return found
 
     def webhook_interaction(self, application_id: int, token: str) -> FakeInteraction:
@@ -83,9 +88,7 @@ class InteractionResponses:
         callback_type: int | None = None,
     ) -> None:
         snapshot = message.snapshot() if message is not None else None
-        interaction.events.append(
-            InteractionEvent(kind, copy.deepcopy(data), snapshot, callback_type)
-        )
+        interaction.events.append(InteractionEvent(kind, copy_json(data), snapshot, callback_type))
 
     def callback(self, interaction: FakeInteraction, payload: JSON, uploads: list[Upload]) -> JSON:
         """Handle POST /interactions/{id}/{token}/callback; return the with_response body."""
@@ -132,6 +135,7 @@ class InteractionResponses:
             validate_modal(data)
             interaction.modal = copy.deepcopy(data)
         interaction.response_type = callback_type
+        interaction.responded_at = monotonic()
         self._event(interaction, "callback", data, message, callback_type)
         if callback_type == MODAL:
             self.state.modals.append(ModalRecord(copy.deepcopy(data), interaction))

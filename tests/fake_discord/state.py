@@ -152,6 +152,9 @@ class FakeState:
         self.interactions: dict[str, FakeInteraction] = {}
         # True: every interaction has expired by the time the bot answers (an overload).
         self.interactions_expire = False
+        # Discord's window for the first response (3 s): a later one is refused as an
+        # Unknown interaction. None (the default) waits forever, as slow test runs need.
+        self.interaction_window_s: float | None = None
         self.modals: EventLog[ModalRecord] = EventLog("modals", self.hub)
         self.channel_failures: dict[int, int] = {}
         self.retry_after: dict[int, float] = {}

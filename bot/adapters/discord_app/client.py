@@ -12,7 +12,13 @@ import discord
 from discord import app_commands
 
 from bot.adapters.discord_app import commands
-from bot.adapters.discord_app.components import ANSWER_FORM, DYNAMIC_ITEMS, submit_answer
+from bot.adapters.discord_app.components import (
+    ANSWER_FORM,
+    CHOICE,
+    DYNAMIC_ITEMS,
+    choose,
+    submit_answer,
+)
 from bot.adapters.discord_app.context import QuizContext, expired, log_expired, quiz_of, reply
 from bot.adapters.discord_app.suggest import ReviewButton
 from bot.adapters.discord_app.suggest_forms import FORM_ITEMS
@@ -153,14 +159,16 @@ class QuizClient(discord.Client):
         self._names.update(fresh)
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
-        """Answer forms are handled here, from the interaction alone."""
-        if interaction.type is not discord.InteractionType.modal_submit:
-            return
-        data: dict[str, Any] = dict(interaction.data or {})
-        custom_id = str(data.get("custom_id", ""))
-        match = ANSWER_FORM.match(custom_id)
-        if match is not None:
-            await submit_answer(interaction, int(match["post"]))
+        """Choice clicks and answer forms are handled here, from the interaction alone."""
+        kind = interaction.type
+        if kind is discord.InteractionType.component:
+            match = CHOICE.match(interaction.custom_id or "")
+            if match is not None:
+                await choose(interaction, int(match["post"]), int(match["choice"]))
+        elif kind is discord.InteractionType.modal_submit:
+            match = ANSWER_FORM.match(interaction.custom_id or "")
+            if match is not None:
+                await submit_answer(interaction, int(match["post"]))
 
     async def sync_commands(self) -> None:
         """Publish the commands: to the dev guild instantly, else globally."""

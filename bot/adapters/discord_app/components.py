@@ -9,7 +9,15 @@ from typing import Any
 import discord
 
 from bot.adapters.discord_app import render
-from bot.adapters.discord_app.context import guarded, guild_key, member_of, quiz_of, reply
+from bot.adapters.discord_app.context import (
+    guarded,
+    guild_key,
+    in_time,
+    member_of,
+    quiz_of,
+    reply,
+    show_result,
+)
 from bot.adapters.discord_app.learning_components import ExplainButton, ForgetButton
 from bot.adapters.discord_app.learning_render import add_why
 from bot.core.model import PostKind, PostView, RevealView
@@ -23,10 +31,14 @@ ANSWER_FORM = re.compile(r"^quiz:m:(?P<post>\d+):(?P<member>\d+)$")
 ANSWER_INPUT = "answer"
 
 
-class ChoiceButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"quiz:c:(?P<post>\d+):(?P<choice>\d+)"
-):
-    """One lettered choice of a post."""
+# A choice button's click, routed by its id in QuizClient.on_interaction straight from the
+# interaction: answer clicks come in bursts, and a DynamicItem would have discord.py rebuild
+# the clicked message's whole view and the button before each one.
+CHOICE = re.compile(r"^quiz:c:(?P<post>\d+):(?P<choice>\d+)$")
+
+
+class ChoiceButton(discord.ui.Button[discord.ui.View]):
+    """One lettered choice of a post; its click is handled by `choose`."""
 
     def __init__(
         self,
@@ -37,47 +49,38 @@ class ChoiceButton(
         disabled: bool = False,
         style: discord.ButtonStyle = discord.ButtonStyle.secondary,
     ) -> None:
-        self.post_id, self.choice, self.letter = post_id, choice, letter
         super().__init__(
-            discord.ui.Button(
-                label=letter, style=style, disabled=disabled, custom_id=f"quiz:c:{post_id}:{choice}"
-            )
+            label=letter, style=style, disabled=disabled, custom_id=f"quiz:c:{post_id}:{choice}"
         )
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> ChoiceButton:
-        """Rebuild the button from a click on any message, old or new."""
-        label = getattr(item, "label", None) or "?"
-        return cls(int(match["post"]), int(match["choice"]), label)
 
-    async def callback(self, interaction: discord.Interaction) -> None:
-        """Record the answer; acknowledge privately without hinting at correctness."""
+async def choose(interaction: discord.Interaction, post_id: int, choice: int) -> None:
+    """Record the answer; acknowledge privately without hinting at correctness.
 
-        async def handle() -> None:
-            service = quiz_of(interaction).service
-            receipt = await service.answer(
-                self.post_id,
-                member_of(interaction),
-                choice=self.choice,
-                guild_id=guild_key(interaction),
-            )
-            view = receipt.view
-            if receipt.correct is not None:
-                embed = add_why(
-                    render.private_result(view, self.choice, receipt.correct), view, self.choice
-                )
-                await interaction.response.edit_message(embed=embed, view=None)
-                return
-            letter = view.letter_of(self.choice)
-            reveal = render.timestamp(int(view.post.reveal_at.timestamp()))
-            await reply(
-                interaction,
-                f"Your answer **{letter}** is in. You can change it until the reveal {reveal}.",
-            )
+    The acknowledgement waits for the commit; a commit running late defers the click
+    first. A private question (its message only the member sees) shows its result in
+    place of its buttons, so its click defers as an update of that message.
+    """
 
-        await guarded(interaction, handle)
+    async def handle() -> None:
+        service = quiz_of(interaction).service
+        answering = service.answer(
+            post_id, member_of(interaction), choice=choice, guild_id=guild_key(interaction)
+        )
+        receipt = await in_time(interaction, answering, update=_on_private_message(interaction))
+        view = receipt.view
+        if receipt.correct is not None:
+            embed = add_why(render.private_result(view, choice, receipt.correct), view, choice)
+            await show_result(interaction, embed)
+            return
+        letter = view.letter_of(choice)
+        reveal = render.timestamp(int(view.post.reveal_at.timestamp()))
+        await reply(
+            interaction,
+            f"Your answer **{letter}** is in. You can change it until the reveal {reveal}.",
+        )
+
+    await guarded(interaction, handle)
 
 
 class AnswerButton(
@@ -139,9 +142,10 @@ async def submit_answer(interaction: discord.Interaction, post_id: int) -> None:
 
     async def handle() -> None:
         text = _submitted_text(interaction.data or {})
-        receipt = await quiz_of(interaction).service.answer(
+        answering = quiz_of(interaction).service.answer(
             post_id, member_of(interaction), text=text, guild_id=guild_key(interaction)
         )
+        receipt = await in_time(interaction, answering)
         view = receipt.view
         if view.post.kind is PostKind.PRIVATE:
             await reply(interaction, render.model_answer(view))
@@ -150,6 +154,12 @@ async def submit_answer(interaction: discord.Interaction, post_id: int) -> None:
         await reply(interaction, f"Your answer is in. Compare it with the model answer {reveal}.")
 
     await guarded(interaction, handle)
+
+
+def _on_private_message(interaction: discord.Interaction) -> bool:
+    """True when the clicked message is ephemeral: a private practice question."""
+    message = interaction.message
+    return message is not None and message.flags.ephemeral
 
 
 def _submitted_text(data: Any) -> str:
@@ -191,18 +201,19 @@ class GradeButton(
         """Count the self-grade once."""
 
         async def handle() -> None:
-            await quiz_of(interaction).service.self_grade(
+            grading = quiz_of(interaction).service.self_grade(
                 self.post_id,
                 member_of(interaction),
                 correct=self.correct,
                 guild_id=guild_key(interaction),
             )
+            await in_time(interaction, grading)
             await reply(interaction, "Counted. " + ("Nice one!" if self.correct else "Next time!"))
 
         await guarded(interaction, handle)
 
 
-DYNAMIC_ITEMS = (ChoiceButton, AnswerButton, GradeButton, ExplainButton, ForgetButton)
+DYNAMIC_ITEMS = (AnswerButton, GradeButton, ExplainButton, ForgetButton)
 
 
 def post_buttons(view: PostView) -> discord.ui.View:
@@ -214,7 +225,7 @@ def post_buttons(view: PostView) -> discord.ui.View:
             buttons.add_item(ChoiceButton(post_id, index, letter))
     else:
         buttons.add_item(AnswerButton(post_id))
-    return buttons
+    return _unstored(buttons)
 
 
 def reveal_buttons(view: RevealView) -> discord.ui.View:
@@ -234,4 +245,11 @@ def reveal_buttons(view: RevealView) -> discord.ui.View:
         buttons.add_item(GradeButton(post_id, False))
     if view.post.kind is not PostKind.PRIVATE:
         buttons.add_item(ExplainButton(post_id))
+    return _unstored(buttons)
+
+
+def _unstored(buttons: discord.ui.View) -> discord.ui.View:
+    """A stopped view: discord.py keeps no copy per message sent with it, as every click on
+    it is routed by its id (see DYNAMIC_ITEMS and QuizClient.on_interaction)."""
+    buttons.stop()
     return buttons

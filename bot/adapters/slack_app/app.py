@@ -145,18 +145,6 @@ def build_app(
 
         app.command(name)(listener)
 
-    quiz_handler: CommandHandler = listeners.quiz
-    admin_handler: CommandHandler = listeners.admin_command
-    if features is not None:
-        extra = community.SlackCommunity(features, listeners)
-        quiz_handler, admin_handler = extra.quiz(quiz_handler), extra.admin(admin_handler)
-        community.install(app, extra, track=track, guarded=guarded)
-        bot.ticker = CommunityTicker(features, scheduler.scheduler)
-    command_listener("/quiz", quiz_handler)
-    command_listener("/quiz-leaderboard", listeners.leaderboard)
-    command_listener("/quiz-stats", listeners.stats)
-    command_listener("/quiz-admin", admin_handler)
-
     def action_reply(body: Payload, respond: AsyncRespond) -> Reply:
         channel = (body.get("channel") or {}).get("id")
         user = str(body["user"]["id"])
@@ -235,11 +223,24 @@ def build_app(
                 reply,
             )
 
-    app.action(re.compile(rf"^{learning_actions.WHY_ACTION}:\d+$"))(on_why)
-    app.action(re.compile(rf"^{learning_actions.FORGET_ACTION}:[A-Z0-9]+$"))(on_forget)
-    scheduler.schedule_reminders(listeners.learning.reviews)
+    # bolt tries its listeners in this order on every request, each match costing a call
+    # with its arguments built: the answer buttons, which come in bursts, go first.
     app.action(actions.CHOICE)(on_choice)
     app.action(actions.OPEN)(on_open)
     app.action(actions.GRADE)(on_grade)
     app.view(actions.MODAL_CALLBACK)(on_submit)
+    app.action(re.compile(rf"^{learning_actions.WHY_ACTION}:\d+$"))(on_why)
+    app.action(re.compile(rf"^{learning_actions.FORGET_ACTION}:[A-Z0-9]+$"))(on_forget)
+    scheduler.schedule_reminders(listeners.learning.reviews)
+    quiz_handler: CommandHandler = listeners.quiz
+    admin_handler: CommandHandler = listeners.admin_command
+    if features is not None:
+        extra = community.SlackCommunity(features, listeners)
+        quiz_handler, admin_handler = extra.quiz(quiz_handler), extra.admin(admin_handler)
+        community.install(app, extra, track=track, guarded=guarded)
+        bot.ticker = CommunityTicker(features, scheduler.scheduler)
+    command_listener("/quiz", quiz_handler)
+    command_listener("/quiz-leaderboard", listeners.leaderboard)
+    command_listener("/quiz-stats", listeners.stats)
+    command_listener("/quiz-admin", admin_handler)
     return bot

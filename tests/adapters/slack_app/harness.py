@@ -272,6 +272,32 @@ class SlackHarness:
         response_key: str | None = None,
     ) -> str:
         """Press a button; returns the key of the action's response URL."""
+        body, key = self.click_body(
+            user, action_id, channel=channel, ts=ts, ephemeral=ephemeral, response_key=response_key
+        )
+        assert await self.send(body) == 200
+        return key
+
+    async def ack_only(self, body: str) -> int:
+        """POST a signed request and return its HTTP status at once: the ack, while the
+        work it started may still be running."""
+        assert self._http is not None
+        url = f"http://127.0.0.1:{self.server.port}{EVENTS_PATH}"
+        async with self._http.post(url, data=body.encode(), headers=signed_headers(body)) as got:
+            await got.read()
+            return got.status
+
+    def click_body(
+        self,
+        user: str,
+        action_id: str,
+        *,
+        channel: str = CHANNEL,
+        ts: str = "1790000000.000001",
+        ephemeral: bool = False,
+        response_key: str | None = None,
+    ) -> tuple[str, str]:
+        """A button press's form body and the key of its response URL."""
         key = response_key or f"act{next(self._ids)}"
         body = self.interaction(
             "block_actions",
@@ -297,8 +323,7 @@ class SlackHarness:
                 ],
             },
         )
-        assert await self.send(body) == 200
-        return key
+        return body, key
 
     async def submit(self, user: str, view: Json, text: str) -> None:
         """Submit a modal that views.open showed, with the text typed in."""
