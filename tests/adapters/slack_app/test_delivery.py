@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.core.bank import QuestionBank
 from tests.adapters.slack_app.harness import (
     ADMIN,
     ALICE,
@@ -153,3 +154,22 @@ async def test_without_the_history_scopes_a_retry_still_posts(
     post = await slack.post(buttons(message).post_id)
     assert post.is_delivered, "posted rather than given up"
     assert "add channels:history and groups:history" in caplog.text
+
+
+async def test_a_post_whose_question_left_the_packs_loses_its_buttons(
+    slack: SlackHarness,
+) -> None:
+    await slack.command(ALICE, "/quiz", "entry")
+    ts, message = slack.last_post()
+    post_id = buttons(message).post_id
+    assert buttons(message).action_ids != []
+    post = await slack.post(post_id)
+    # The packs were reloaded without this question before its reveal.
+    others = [q for q in slack.service.bank if q.id != post.question_id]
+    slack.service.engine.bank = QuestionBank(others)
+    slack.clock.advance(seconds=60)
+    await slack.reveal(post_id)
+
+    closed = slack.fake.message(CHANNEL, ts)
+    assert buttons(closed).action_ids == [], "no live buttons are left"
+    assert "Question withdrawn" in all_text(closed)
