@@ -37,6 +37,8 @@ class RecordingCommunityPublisher:
         """Record a recap, or refuse it for a failing channel."""
         if recap.channel_id in self.failing_channels:
             raise ChannelUnavailable("Missing Permissions (403)")
+        if self.down:
+            raise TryAgainLater("503 Service Unavailable")
         self.recaps.append(recap)
 
     async def open_discussion(self, view: RevealView, title: str) -> None:

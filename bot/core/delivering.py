@@ -55,7 +55,15 @@ class Outcome:
 _FAILED_EFFECT = {
     DeliveryKind.REVEAL: "show a reveal",
     DeliveryKind.DISCUSSION: "open the discussion",
+    DeliveryKind.RECAP: "post the recap",
 }
+
+
+def _named(delivery: Delivery) -> str:
+    """A delivery as log lines name it: "reveal of post 12", or "recap"."""
+    if delivery.post_id is None:
+        return delivery.kind.value
+    return f"{delivery.kind.value} of post {delivery.post_id}"
 
 
 def backoff(attempts: int) -> timedelta:
@@ -101,7 +109,9 @@ class Delivering:
     async def perform(self, delivery: Delivery) -> Outcome:
         """One attempt at a claimed delivery, settled in the store whatever happens."""
         engine = self._engine
-        post = await engine.store.post(delivery.post_id) if delivery.post_id is not None else None
+        if delivery.post_id is None:
+            return await self._perform_for_guild(delivery)
+        post = await engine.store.post(delivery.post_id)
         if post is None:
             await self._finish(delivery)
             return Outcome(Result.DELIVERED)
@@ -242,6 +252,35 @@ class Delivering:
         await self._finish(delivery)
         return Outcome(Result.DELIVERED, post)
 
+    async def _perform_for_guild(self, delivery: Delivery) -> Outcome:
+        """A kind about the guild alone (a weekly recap), by the feature's performer."""
+        perform = self._engine.guild_performers.get(delivery.kind)
+        try:
+            if perform is None:
+                raise TryAgainLater(f"nothing here performs {delivery.kind}")
+            await perform(delivery)
+        except ChannelUnavailable as exc:
+            return await self._give_up(delivery, None, str(exc))
+        except TryAgainLater as exc:
+            return await self._retry(delivery, None, str(exc), exc.retry_after)
+        except Exception as exc:
+            # Unknown failures are retried too: a delivery must never be dropped silently.
+            log.exception(
+                "guild %s: delivery %s failed",
+                delivery.guild_id,
+                delivery.kind.value,
+                extra={"guild_id": delivery.guild_id},
+            )
+            return await self._retry(delivery, None, f"unexpected error ({type(exc).__name__})")
+        log.info(
+            "guild %s: %s done",
+            delivery.guild_id,
+            delivery.kind.value,
+            extra={"guild_id": delivery.guild_id},
+        )
+        await self._finish(delivery)
+        return Outcome(Result.DELIVERED)
+
     # -- settling ---------------------------------------------------------------------
 
     async def _finish(self, delivery: Delivery) -> None:
@@ -276,7 +315,11 @@ class Delivering:
         return Outcome(Result.DELIVERED, shown)
 
     async def _retry(
-        self, delivery: Delivery, post: Post, problem: str, retry_after: float | None = None
+        self,
+        delivery: Delivery,
+        post: Post | None,
+        problem: str,
+        retry_after: float | None = None,
     ) -> Outcome:
         engine = self._engine
         now = engine.clock.now()
@@ -286,10 +329,9 @@ class Delivering:
             else backoff(delivery.attempts)
         )
         log.warning(
-            "guild %s: %s of post %s failed (%s); retrying in %ds",
+            "guild %s: %s failed (%s); retrying in %ds",
             delivery.guild_id,
-            delivery.kind.value,
-            post.post_id,
+            _named(delivery),
             problem,
             wait.total_seconds(),
             extra={"guild_id": delivery.guild_id},
@@ -300,36 +342,36 @@ class Delivering:
         engine.outbox_changed()
         return Outcome(Result.RETRYING, post, problem, now + wait)
 
-    async def _give_up(self, delivery: Delivery, post: Post, reason: str) -> Outcome:
+    async def _give_up(self, delivery: Delivery, post: Post | None, reason: str) -> Outcome:
         engine = self._engine
         now = engine.clock.now()
-        is_post = delivery.kind is DeliveryKind.POST
-        if is_post:
-            what = "post the daily question" if post.kind is PostKind.DAILY else "show a post"
+        shown = post if delivery.kind is DeliveryKind.POST else None  # a post never shown
+        if shown is not None:
+            what = "post the daily question" if shown.kind is PostKind.DAILY else "show a post"
         else:
             what = _FAILED_EFFECT.get(delivery.kind, f"deliver a {delivery.kind.value}")
         problem = f"Could not {what}: {reason}"
-        tell_admins = not (is_post and post.kind is PostKind.DRAW)
+        tell_admins = shown is None or shown.kind is not PostKind.DRAW
 
         async def job(tx: StoreTx) -> None:
             await tx.fail_delivery(delivery.delivery_id, now, reason)
-            if is_post:
-                await self._posting.void_in_tx(tx, post, now, reason)
+            if shown is not None:
+                await self._posting.void_in_tx(tx, shown, now, reason)
             if tell_admins:
-                config = await tx.guild(post.guild_id)
+                config = await tx.guild(delivery.guild_id)
                 if config is not None:
                     await tx.save_guild(
                         dataclasses.replace(config, last_error=problem, last_error_at=now)
                     )
 
         log.warning(
-            "guild %s: %s of post %s given up: %s",
+            "guild %s: %s given up: %s",
             delivery.guild_id,
-            delivery.kind.value,
-            post.post_id,
+            _named(delivery),
             reason,
             extra={"guild_id": delivery.guild_id},
         )
         await engine.store.write(job)
-        engine.posts.forget(post.post_id)
+        if post is not None:
+            engine.posts.forget(post.post_id)
         return Outcome(Result.GAVE_UP, post, problem)

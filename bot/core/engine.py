@@ -15,7 +15,7 @@ from bot.core.bank import QuestionBank
 from bot.core.errors import NotFound
 from bot.core.guild_questions import GuildQuestions
 from bot.core.learning import LearningHooks
-from bot.core.model import DeliveryKind, GuildConfig, Post, PostView, RevealView
+from bot.core.model import Delivery, DeliveryKind, GuildConfig, Post, PostView, RevealView
 from bot.core.ports import Clock, Publisher, Store, StoreTx
 from bot.core.questions import Question
 
@@ -27,6 +27,7 @@ MAX_ROW_ID = 2**63 - 1
 RevealListener = Callable[[RevealView], Awaitable[None]]
 RevealEffect = Callable[[StoreTx, Post, datetime], Awaitable[None]]
 Performer = Callable[[RevealView], Awaitable[None]]
+GuildPerformer = Callable[[Delivery], Awaitable[None]]
 
 
 @dataclass
@@ -55,8 +56,10 @@ class Engine:
     # Community: run inside a public reveal's transaction, to record the deliveries it
     # needs with the reveal (a discussion thread), so none is lost to a crash or an outage.
     reveal_effects: list[RevealEffect] = field(default_factory=list)
-    # Community: how the worker performs the delivery kinds that features record.
+    # Community: how the worker performs the delivery kinds that features record, about a
+    # revealed post (a discussion) or about a guild alone (a weekly recap).
     performers: dict[DeliveryKind, Performer] = field(default_factory=dict)
+    guild_performers: dict[DeliveryKind, GuildPerformer] = field(default_factory=dict)
     posts: PostCache = field(init=False)
     # Fair play and the learning loop: one call at each turning point of the use cases.
     hooks: LearningHooks = field(init=False)

@@ -245,6 +245,7 @@ class DeliveryKind(StrEnum):
     POST = "post"  # show a new post in its channel (or find the one an adapter sent)
     REVEAL = "reveal"  # edit a post into its revealed form
     DISCUSSION = "discussion"  # open the revealed daily's discussion thread
+    RECAP = "recap"  # post the guild's weekly recap (no post: the guild's own)
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,10 @@ from bot.core.community_model import (
     Recap,
 )
 from bot.core.community_ports import CommunityPublisher
-from bot.core.community_settings import record_problem
+from bot.core.community_settings import record_problem, settings_of
 from bot.core.errors import ChannelUnavailable, NotFound
-from bot.core.model import BoardEntry, GuildConfig, Period
-from bot.core.ports import StoreTx
+from bot.core.model import BoardEntry, Delivery, DeliveryKind, GuildConfig, Period
+from bot.core.ports import NewDelivery, StoreTx
 from bot.core.questions import Difficulty
 from bot.core.service import QuizService
 
@@ -100,6 +100,11 @@ class Recaps:
     def __init__(self, service: QuizService, publisher: CommunityPublisher | None = None) -> None:
         self._service = service
         self._publisher = publisher
+        # On a platform the recap is a delivery, recorded with its claim: posted by the
+        # worker, retried through outages and after a restart, never lost between the two.
+        self._queued = publisher is not None and service.engine.delivers
+        if self._queued:
+            service.engine.guild_performers[DeliveryKind.RECAP] = self._deliver
 
     async def build(self, config: GuildConfig, end: datetime) -> Recap:
         """The recap of the seven local days before `end`, compared with the seven before."""
@@ -146,10 +151,19 @@ class Recaps:
         recap = await self.build(config, slot)
 
         async def claim(tx: StoreTx) -> bool:
-            return await tx.claim_recap(recap.guild_id, recap.week, now)
+            if not await tx.claim_recap(recap.guild_id, recap.week, now):
+                return False
+            if self._queued:
+                platform, guild_id = self._service.platform, recap.guild_id
+                delivery = NewDelivery(platform, guild_id, DeliveryKind.RECAP, None, now, now)
+                await tx.add_delivery(delivery)
+            return True
 
         if not await self._service.store.write(claim):
             return None
+        if self._queued:
+            self._service.engine.outbox_changed()
+            return recap
         if self._publisher is None:
             return recap
         try:
@@ -166,3 +180,15 @@ class Recaps:
             await self._service.store.write(release)
             raise
         return recap
+
+    async def _deliver(self, delivery: Delivery) -> None:
+        """Post the recap a claim recorded, as it stands now (the week is over by then)."""
+        assert self._publisher is not None
+        settings = await settings_of(self._service, delivery.guild_id)
+        config = await self._service.config(delivery.guild_id)
+        # The slot the claim was made for; none when the recap was turned off or moved since.
+        slot = due_recap(settings, config, delivery.created_at)
+        if slot is None:
+            log.info("guild %s: the recap was turned off or moved; not posted", config.guild_id)
+            return
+        await self._publisher.post_recap(await self.build(config, slot))

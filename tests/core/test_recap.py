@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -16,9 +17,11 @@ from bot.core.moderation import MemberAction, Moderation
 from bot.core.questions import Difficulty
 from bot.core.recap import due_recap, next_recap, week_before
 from bot.core.service import QuizService
+from bot.storage.factory import ClosableStore
 from tests.community_fakes import RecordingCommunityPublisher
 from tests.conftest import GUILD, posted_daily, shown_draw
-from tests.fakes import FakeClock
+from tests.databases import Database
+from tests.fakes import FakeClock, RecordingPublisher, small_bank
 
 BERLIN = ZoneInfo("Europe/Berlin")
 ALICE, BOB, CAROL = Member("u1", "Alice"), Member("u2", "Bob"), Member("u3", "Carol")
@@ -100,6 +103,12 @@ def publisher_c() -> RecordingCommunityPublisher:
     return RecordingCommunityPublisher()
 
 
+async def tick(community: Community) -> None:
+    """The community's minute, then the delivery worker's pass, as the bot runs them."""
+    await community.tick()
+    await community.service.deliveries.run_due()
+
+
 @pytest.fixture
 async def community(
     service: QuizService, admin: GuildAdmin, publisher_c: RecordingCommunityPublisher
@@ -139,12 +148,12 @@ async def test_the_recap_sums_the_week_across_the_dst_change_once(
     await answer_draw(service, clock, berlin(2026, 3, 30, 8, 30), Difficulty.ENTRY, {CAROL: False})
 
     clock.set(berlin(2026, 3, 30, 8, 59))
-    await community.tick()
+    await tick(community)
     assert publisher_c.recaps == []
 
     clock.set(berlin(2026, 3, 30, 9, 0))
-    await community.tick()
-    await community.tick()
+    await tick(community)
+    await tick(community)
     [recap] = publisher_c.recaps
     assert recap.week == "2026-W14"
     assert recap.start == berlin(2026, 3, 23, 9, 0).astimezone(UTC)
@@ -157,11 +166,11 @@ async def test_the_recap_sums_the_week_across_the_dst_change_once(
     assert (recap.last_week.members, recap.last_week.answers) == (2, 2)
 
     clock.set(berlin(2026, 3, 30, 23, 0))
-    await community.tick()
+    await tick(community)
     assert len(publisher_c.recaps) == 1, "once per week, however often the tick runs"
 
     clock.set(berlin(2026, 4, 6, 9, 0))
-    await community.tick()
+    await tick(community)
     assert [r.week for r in publisher_c.recaps] == ["2026-W14", "2026-W15"]
     assert publisher_c.recaps[1].top == [], "a quiet week has an empty board"
     assert publisher_c.recaps[1].hardest is None
@@ -171,7 +180,7 @@ async def test_a_recap_missed_for_a_whole_day_is_skipped(
     clock: FakeClock, community: Community, publisher_c: RecordingCommunityPublisher
 ) -> None:
     clock.set(berlin(2026, 11, 24, 9, 0))  # Tuesday: Monday's recap went unposted
-    await community.tick()
+    await tick(community)
     assert publisher_c.recaps == []
 
 
@@ -191,7 +200,7 @@ async def test_the_streak_board_comes_from_the_dailies(
         clock.set(berlin(2026, 11, day, 18, 0))
         await service.reveal(view.post.post_id)
     clock.set(berlin(2026, 11, 30, 9, 1))
-    await community.tick()
+    await tick(community)
     [recap] = publisher_c.recaps
     assert [(e.name, e.value) for e in recap.streaks] == [("Alice", 2), ("Bob", 2)]
 
@@ -204,11 +213,11 @@ async def test_a_refusing_channel_is_reported_and_not_retried_all_day(
 ) -> None:
     publisher_c.failing_channels.add("c1")
     clock.set(berlin(2026, 11, 30, 9, 0))
-    await community.tick()
+    await tick(community)
     config = await service.config(GUILD)
     assert config.last_error == "Could not post the recap: Missing Permissions (403)"
     publisher_c.failing_channels.clear()
-    await community.tick()
+    await tick(community)
     assert publisher_c.recaps == []
 
 
@@ -284,6 +293,48 @@ async def test_an_excluded_member_stays_off_the_recap_board(
     admin = Member("u9", "Admin")
     await Moderation(service).apply(GUILD, MemberAction.EXCLUDE, BOB, by=admin)
     clock.set(berlin(2026, 11, 30, 9, 0))
-    await community.tick()
+    await tick(community)
     [recap] = publisher_c.recaps
     assert [e.name for e in recap.top] == ["Alice"]
+
+
+async def test_a_recap_survives_an_outage_and_a_stop_before_it_is_posted(
+    database: Database, clock: FakeClock
+) -> None:
+    def community_on(store: ClosableStore) -> Community:
+        service = QuizService(
+            bank=small_bank(), store=store, clock=clock, rng=random.Random(5), platform="test",
+            publisher=RecordingPublisher(),
+        )  # fmt: skip
+        return Community(service, RecordingCommunityPublisher())
+
+    first = await database.open()
+    try:
+        community = community_on(first)
+        await GuildAdmin(community.service).setup(GUILD, "c1", "09:00", "Europe/Berlin")
+        await community.admin.set_recap(GUILD, on="on")
+        clock.set(berlin(2026, 11, 30, 9, 0))
+        await community.tick()  # claimed and recorded; the process stops before posting
+    finally:
+        await first.close()
+
+    second = await database.open()
+    try:
+        community = community_on(second)
+        recorded = community.publisher
+        assert isinstance(recorded, RecordingCommunityPublisher)
+        recorded.down = True
+        clock.advance(minutes=1)
+        await tick(community)
+        assert recorded.recaps == [], "the platform is down: retried later"
+        recorded.down = False
+        clock.advance(minutes=1)
+        await tick(community)
+        [recap] = recorded.recaps
+        assert recap.week == "2026-W49"
+        assert recap.end == berlin(2026, 11, 30, 9, 0).astimezone(UTC)
+        clock.advance(hours=1)
+        await tick(community)
+        assert len(recorded.recaps) == 1, "posted once"
+    finally:
+        await second.close()

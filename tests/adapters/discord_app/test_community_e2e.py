@@ -337,7 +337,8 @@ async def test_the_weekly_recap_posts_a_leaderboard_picture(
         assert hard is not None
 
         clock.set(datetime(2031, 3, 10, 9, 0, tzinfo=BERLIN))
-        await client.quiz.community.ticker.run()
+        await client.quiz.community.ticker.run()  # the recap is claimed and recorded
+        await client.quiz.scheduler.deliver_due()  # and posted by the delivery worker
         recap = fake.messages(daily.id, include_ephemeral=False)[-1]
         assert recap.embeds[0]["title"] == "Weekly recap · 2031-W11"
         text = recap.embed_text()
@@ -354,6 +355,7 @@ async def test_the_weekly_recap_posts_a_leaderboard_picture(
         assert Image.open(io.BytesIO(upload.data)).size[0] == 800
 
         await client.quiz.community.ticker.run()
+        await client.quiz.scheduler.deliver_due()
         assert fake.messages(daily.id, include_ephemeral=False)[-1].id == recap.id, "once"
 
 

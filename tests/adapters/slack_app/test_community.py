@@ -191,8 +191,10 @@ async def test_recap_and_threads_in_the_daily_channel(slack: SlackHarness) -> No
 
     slack.clock.set(datetime(2026, 11, 30, 9, 0, tzinfo=BERLIN))  # Monday
     assert slack.bot.ticker is not None
+    await slack.bot.ticker.run()  # the recap is claimed and recorded
+    await slack.scheduler.deliver_due()  # and posted by the delivery worker
     await slack.bot.ticker.run()
-    await slack.bot.ticker.run()
+    await slack.scheduler.deliver_due()
     recaps = [c for c in slack.fake.calls_to("chat.postMessage") if "recap" in str(c["text"])]
     assert len(recaps) == 1
     text = json.dumps(recaps[0]["blocks"])
