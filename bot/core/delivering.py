@@ -108,14 +108,15 @@ class Delivering:
 
     async def perform(self, delivery: Delivery) -> Outcome:
         """One attempt at a claimed delivery, settled in the store whatever happens."""
-        engine = self._engine
-        if delivery.post_id is None:
-            return await self._perform_for_guild(delivery)
-        post = await engine.store.post(delivery.post_id)
-        if post is None:
-            await self._finish(delivery)
-            return Outcome(Result.DELIVERED)
+        post = None
+        if delivery.post_id is not None:
+            post = await self._engine.store.post(delivery.post_id)
+            if post is None:
+                await self._finish(delivery)
+                return Outcome(Result.DELIVERED)
         try:
+            if post is None:
+                return await self._perform_for_guild(delivery)
             if delivery.kind is DeliveryKind.POST:
                 return await self._show_post(delivery, post)
             if delivery.kind is DeliveryKind.REVEAL:
@@ -128,10 +129,9 @@ class Delivering:
         except Exception as exc:
             # Unknown failures are retried too: a delivery must never be dropped silently.
             log.exception(
-                "guild %s: delivery %s of post %s failed",
+                "guild %s: %s failed",
                 delivery.guild_id,
-                delivery.kind.value,
-                delivery.post_id,
+                _named(delivery),
                 extra={"guild_id": delivery.guild_id},
             )
             return await self._retry(delivery, post, f"unexpected error ({type(exc).__name__})")
@@ -255,23 +255,9 @@ class Delivering:
     async def _perform_for_guild(self, delivery: Delivery) -> Outcome:
         """A kind about the guild alone (a weekly recap), by the feature's performer."""
         perform = self._engine.guild_performers.get(delivery.kind)
-        try:
-            if perform is None:
-                raise TryAgainLater(f"nothing here performs {delivery.kind}")
-            await perform(delivery)
-        except ChannelUnavailable as exc:
-            return await self._give_up(delivery, None, str(exc))
-        except TryAgainLater as exc:
-            return await self._retry(delivery, None, str(exc), exc.retry_after)
-        except Exception as exc:
-            # Unknown failures are retried too: a delivery must never be dropped silently.
-            log.exception(
-                "guild %s: delivery %s failed",
-                delivery.guild_id,
-                delivery.kind.value,
-                extra={"guild_id": delivery.guild_id},
-            )
-            return await self._retry(delivery, None, f"unexpected error ({type(exc).__name__})")
+        if perform is None:
+            raise TryAgainLater(f"nothing here performs {delivery.kind}")
+        await perform(delivery)
         log.info(
             "guild %s: %s done",
             delivery.guild_id,
