@@ -72,7 +72,7 @@ class Community:
         settings = await settings_of(self.service, view.post.guild_id)
         inline = self.publisher is not None and not self.service.engine.delivers
         if settings.threads_on and inline and view.post.message_id:
-            # Without an outbox (the console) the discussion opens right away.
+            # An engine without a platform publisher has no outbox: open it right away.
             try:
                 await self._open_discussion(view)
             except ChannelUnavailable as exc:
