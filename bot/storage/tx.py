@@ -13,6 +13,7 @@ from bot.storage.outbox import OutboxStatements
 from bot.storage.rows import ANSWER_COLUMNS, GUILD_COLUMNS, POST_COLUMNS, opt_ts, ts
 from bot.storage.sqlite_community import CommunityWrites
 from bot.storage.sqlite_learning import LearningWrites
+from bot.storage.totals_rows import level_rows, member_rows, named_stats, period_rows
 
 
 # Fair play and the learning loop (migration 0003) live in the LearningWrites mixin.
@@ -242,12 +243,7 @@ class SqliteTx(CommunityWrites, LearningWrites, OutboxStatements):
     ) -> list[MemberStats]:
         """Stats of (member id, name) pairs, fresh records for members seen the first time."""
         found = await self.load_stats(guild_id, [member_id for member_id, _ in members])
-        result = []
-        for member_id, name in members:
-            stats = found.get(member_id) or MemberStats(guild_id, member_id, name)
-            stats.name = name
-            result.append(stats)
-        return result
+        return named_stats(guild_id, members, found)
 
     async def save_stats(
         self, stats: Sequence[MemberStats], period: Sequence[PeriodPoints]
@@ -260,37 +256,20 @@ class SqliteTx(CommunityWrites, LearningWrites, OutboxStatements):
             "points = excluded.points, answered = excluded.answered, "
             "correct = excluded.correct, streak = excluded.streak, "
             "best_streak = excluded.best_streak, streak_seq = excluded.streak_seq",
-            [
-                (
-                    s.guild_id,
-                    s.member_id,
-                    s.name,
-                    s.points,
-                    s.answered,
-                    s.correct,
-                    s.streak,
-                    s.best_streak,
-                    s.streak_seq,
-                )
-                for s in stats
-            ],
+            member_rows(stats),
         )
         await self._conn.executemany(
             "INSERT INTO level_stats (guild_id, member_id, difficulty, answered, correct, points) "
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id, member_id, difficulty) DO UPDATE "
             "SET answered = excluded.answered, correct = excluded.correct, "
             "points = excluded.points",
-            [
-                (s.guild_id, s.member_id, level.value, ls.answered, ls.correct, ls.points)
-                for s in stats
-                for level, ls in s.by_level.items()
-            ],
+            level_rows(stats),
         )
         await self._conn.executemany(
             "INSERT INTO period_points (guild_id, period, member_id, points) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (guild_id, period, member_id) DO UPDATE "
             "SET points = points + excluded.points",
-            [(p.guild_id, p.period, p.member_id, p.points) for p in period],
+            period_rows(period),
         )
 
     async def bag(self, guild_id: str, key: str) -> tuple[list[str], str | None]:
