@@ -7,7 +7,7 @@ from datetime import datetime
 from bot.core.model import Delivery, DeliveryKind
 from bot.core.ports import NewDelivery
 from bot.storage import rows
-from bot.storage.rows import DELIVERY_COLUMNS, Queries, opt_ts, ts
+from bot.storage.rows import DELIVERY_COLUMNS, Queries, ts
 
 # Due and not held by anyone: a lapsed claim counts as no claim.
 _AVAILABLE = "status = 'pending' AND due_at <= ? AND (claimed_until IS NULL OR claimed_until <= ?)"
@@ -22,17 +22,7 @@ class OutboxStatements(Queries):
             "INSERT INTO deliveries (platform, guild_id, post_id, kind, created_at, due_at, "
             "expires_at, claimed_by, claimed_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
             f"RETURNING {DELIVERY_COLUMNS}",
-            (
-                draft.platform,
-                draft.guild_id,
-                draft.post_id,
-                draft.kind.value,
-                ts(draft.created_at),
-                ts(draft.due_at),
-                opt_ts(draft.expires_at),
-                draft.claimed_by,
-                opt_ts(draft.claimed_until),
-            ),
+            rows.delivery_values(draft),
         )
         return rows.delivery(row)
 

@@ -12,7 +12,7 @@ from bot.core.model import Delivery, DeliveryKind
 from bot.core.ports import NewDelivery
 from bot.storage import rows
 from bot.storage.pg_queries import PgQueries
-from bot.storage.rows import DELIVERY_COLUMNS, opt_ts, ts
+from bot.storage.rows import DELIVERY_COLUMNS, ts
 
 
 class PgOutbox(PgQueries):
@@ -24,15 +24,7 @@ class PgOutbox(PgQueries):
             "INSERT INTO deliveries (platform, guild_id, post_id, kind, created_at, due_at, "
             "expires_at, claimed_by, claimed_until) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
             f"RETURNING {DELIVERY_COLUMNS}",
-            draft.platform,
-            draft.guild_id,
-            draft.post_id,
-            draft.kind.value,
-            ts(draft.created_at),
-            ts(draft.due_at),
-            opt_ts(draft.expires_at),
-            draft.claimed_by,
-            opt_ts(draft.claimed_until),
+            *rows.delivery_values(draft),
         )
         return rows.delivery(row)
 

@@ -18,6 +18,7 @@ from bot.core.model import (
     Post,
     PostKind,
 )
+from bot.core.ports import NewDelivery
 from bot.core.questions import Difficulty
 
 POST_COLUMNS = (
@@ -105,6 +106,21 @@ def answer(row: Sequence[Any]) -> Answer:
         choice=row[3],
         text=row[4],
         answered_at=datetime.fromtimestamp(row[5], UTC),
+    )
+
+
+def delivery_values(draft: NewDelivery) -> tuple[Any, ...]:
+    """A new delivery's values, in the order of the INSERT both stores write."""
+    return (
+        draft.platform,
+        draft.guild_id,
+        draft.post_id,
+        draft.kind.value,
+        ts(draft.created_at),
+        ts(draft.due_at),
+        opt_ts(draft.expires_at),
+        draft.claimed_by,
+        opt_ts(draft.claimed_until),
     )
 
 
